@@ -1,0 +1,2 @@
+//! Open-loop load generator (see loadtest issue).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Partner protocols: signing, wire types, status mappings and rate-limited HTTP clients.

@@ -1,0 +1,1 @@
+//! Shared runtime plumbing: layered configuration, telemetry, shutdown root, admin listener, database pool.

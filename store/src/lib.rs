@@ -1,0 +1,1 @@
+//! PostgreSQL state: migrations and the queries the ingress and workers share.

@@ -1,0 +1,1 @@
+//! Kafka topic catalogue, Avro codec, producer and the at-least-once consumer runner.

@@ -1,0 +1,1 @@
+//! The six consumers: procurer, callback-relayer, status-syncer, stock-syncer, expiry-sweeper, reconciler.

@@ -1,0 +1,1 @@
+//! daojia (in progress).

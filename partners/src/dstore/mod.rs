@@ -1,0 +1,1 @@
+//! dstore (in progress).

@@ -1,0 +1,1 @@
+//! dujiao (in progress).

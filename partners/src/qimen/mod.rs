@@ -1,0 +1,1 @@
+//! qimen (in progress).

@@ -1,0 +1,1 @@
+//! vending (in progress).

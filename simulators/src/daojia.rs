@@ -1,0 +1,1 @@
+//! daojia simulator (in progress).

@@ -1,0 +1,1 @@
+//! dstore simulator (in progress).

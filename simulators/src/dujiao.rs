@@ -1,0 +1,1 @@
+//! dujiao simulator (in progress).

@@ -1,0 +1,1 @@
+//! qimen simulator (in progress).

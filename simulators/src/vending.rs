@@ -1,0 +1,1 @@
+//! vending simulator (in progress).

@@ -1,0 +1,1 @@
+//! Internal order states (in progress).

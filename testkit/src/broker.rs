@@ -1,0 +1,1 @@
+//! Broker helpers (in progress).

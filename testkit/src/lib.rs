@@ -1,0 +1,9 @@
+//! Test support shared by every crate's integration tests (a dev-dependency only).
+//!
+//! Tests talk to real things: [`database`] creates a uniquely named PostgreSQL database with the
+//! project's migrations applied and drops it when the guard goes out of scope; [`broker`] gives a
+//! unique topic prefix on the shared local broker, or spawns a private tansu broker (killed on drop)
+//! for tests that must stop and restart it.
+
+pub mod broker;
+pub mod database;

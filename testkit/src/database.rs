@@ -52,7 +52,10 @@ impl TestDatabase {
     /// Creates a new, empty database (no migrations): for tests of the migrations themselves.
     pub async fn without_migrations() -> anyhow::Result<Self> {
         let admin_url = std::env::var(ADMIN_URL_ENV).unwrap_or_else(|_| DEFAULT_ADMIN_URL.into());
-        let name = format!("switchyard_test_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let name = format!(
+            "switchyard_test_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
         let url = database_url(&admin_url, &name)?;
 
         let mut admin = PgConnection::connect(&admin_url)
@@ -164,7 +167,9 @@ mod tests {
 
     async fn database_exists(name: &str) -> bool {
         let admin_url = std::env::var(ADMIN_URL_ENV).unwrap_or_else(|_| DEFAULT_ADMIN_URL.into());
-        let mut admin = PgConnection::connect(&admin_url).await.expect("admin connection");
+        let mut admin = PgConnection::connect(&admin_url)
+            .await
+            .expect("admin connection");
         let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
             .bind(name)
             .fetch_optional(&mut admin)
@@ -187,12 +192,17 @@ mod tests {
         assert!(database_exists(&name).await);
 
         drop(database);
-        assert!(!database_exists(&name).await, "the database is gone after drop");
+        assert!(
+            !database_exists(&name).await,
+            "the database is gone after drop"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_empty_database_has_no_tables() {
-        let database = TestDatabase::without_migrations().await.expect("empty database");
+        let database = TestDatabase::without_migrations()
+            .await
+            .expect("empty database");
         let tables: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
         )

@@ -1,1 +1,13 @@
-//! Shared runtime plumbing: layered configuration, telemetry, shutdown root, admin listener, database pool.
+//! Shared runtime plumbing every Switchyard role uses: layered strict configuration
+//! ([`config`]), telemetry set up in one function ([`telemetry`]), one shutdown root
+//! ([`shutdown`]), the admin listener with health, readiness and Prometheus metrics ([`admin`]),
+//! and the PostgreSQL pool that tolerates a database that is not there yet ([`database`]).
+
+pub mod admin;
+pub mod config;
+pub mod database;
+pub mod readiness;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,100 @@
+//! Layered, strict configuration: built-in defaults → optional TOML file → `SWITCHYARD_…`
+//! environment variables.
+//!
+//! Nested keys use `__` in the environment (`SWITCHYARD_KAFKA__BROKERS` sets `kafka.brokers`);
+//! `SWITCHYARD_DATABASE_URL` is the conventional alias of `database.url`. Variables starting with
+//! `SWITCHYARD_TEST_` and `SWITCHYARD_CONFIG` (the file path) are not configuration keys.
+//! Every section is `deny_unknown_fields`, so a misspelt key stops start-up with one line naming it.
+
+use std::path::Path;
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use serde::de::DeserializeOwned;
+
+/// Prefix of every configuration environment variable.
+pub const ENV_PREFIX: &str = "SWITCHYARD_";
+
+/// A configuration that could not be loaded; `Display` is one line naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl ConfigError {
+    /// A validation failure found after parsing (e.g. a value out of range).
+    pub fn invalid(key: &str, reason: impl std::fmt::Display) -> Self {
+        Self(format!("`{key}`: {reason}"))
+    }
+}
+
+/// Loads `T` from its defaults, then `file` when given, then the process environment.
+pub fn load<T>(file: Option<&Path>) -> Result<T, ConfigError>
+where
+    T: DeserializeOwned,
+{
+    load_from(file, std::env::vars())
+}
+
+/// Same as [`load`], with the environment given explicitly (tests use this).
+pub fn load_from<T>(
+    file: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<T, ConfigError>
+where
+    T: DeserializeOwned,
+{
+    // Defaults come from the types themselves (`#[serde(default)]` on every section), so a
+    // secret's default never has to be serialised.
+    let mut figment = Figment::new();
+    if let Some(path) = file {
+        if !path.exists() {
+            return Err(ConfigError(format!(
+                "configuration file {} does not exist",
+                path.display()
+            )));
+        }
+        figment = figment.merge(Toml::file(path));
+    }
+    let pairs: Vec<(String, String)> = env
+        .into_iter()
+        .filter_map(|(name, value)| Some((env_key(&name)?, value)))
+        .collect();
+    for (key, value) in pairs {
+        figment = figment.merge(Serialized::global(&key, parse_env_value(&value)));
+    }
+    figment.extract().map_err(|error| ConfigError(one_line(&error)))
+}
+
+/// Maps an environment variable name to a dotted configuration key, or `None` when the variable
+/// is not configuration.
+fn env_key(name: &str) -> Option<String> {
+    let rest = name.strip_prefix(ENV_PREFIX)?;
+    if rest == "CONFIG" || rest.starts_with("TEST_") || rest.is_empty() {
+        return None;
+    }
+    if rest == "DATABASE_URL" {
+        return Some("database.url".to_owned());
+    }
+    Some(rest.to_ascii_lowercase().replace("__", "."))
+}
+
+/// Environment values are typed like TOML scalars (numbers, booleans, arrays) when they parse as
+/// such, otherwise they are strings, as `figment::providers::Env` does.
+fn parse_env_value(value: &str) -> figment::value::Value {
+    value
+        .parse::<figment::value::Value>()
+        .unwrap_or_else(|_| figment::value::Value::from(value.to_owned()))
+}
+
+fn one_line(error: &figment::Error) -> String {
+    let mut text = error.to_string().replace('\n', " ");
+    if let Some(first) = error.clone().into_iter().next() {
+        if !first.path.is_empty() && !text.contains(&first.path.join(".")) {
+            text = format!("`{}`: {text}", first.path.join("."));
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,70 @@
 //! PostgreSQL state: migrations and the queries the ingress and workers share.
+//!
+//! Contract: [`MIGRATOR`] embeds `migrations/`; [`migrate`] applies whatever is missing and is a
+//! no-op on an up-to-date database. Each module is one aggregate's repository. Functions that run
+//! one statement take any executor (`&PgPool`, `&mut *tx`); functions that must change several
+//! rows atomically take `&mut PgConnection` and open a savepoint-backed transaction inside, so they
+//! are atomic on their own and also compose into the caller's transaction. Every error is a
+//! [`StoreError`] that says whether a retry can help.
+
+pub mod callbacks;
+pub mod catalog;
+pub mod connections;
+pub mod credentials;
+pub mod crypto;
+pub mod dedupe;
+mod error;
+pub mod mappings;
+mod money;
+pub mod orders;
+pub mod procurement;
+pub mod provider_orders;
+pub mod spool;
+pub mod stock;
+mod text_enum;
+pub mod users;
+pub mod wallets;
+
+pub use error::{StoreError, StoreResult};
+pub use money::{Currency, InvalidCurrency};
+pub use text_enum::UnknownValue;
+
+/// The project's migrations, embedded at build time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Applies every migration not yet applied; safe to run again and from several processes (sqlx
+/// takes an advisory lock).
+pub async fn migrate(pool: &sqlx::PgPool) -> StoreResult<()> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// Outcome of an idempotent insert: the row was created now, or an earlier one was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted<T> {
+    /// Created by this call.
+    Created(T),
+    /// Already there; nothing was written.
+    Existing(T),
+}
+
+impl<T> Inserted<T> {
+    /// The row, whichever way it came.
+    pub fn into_inner(self) -> T {
+        match self {
+            Inserted::Created(row) | Inserted::Existing(row) => row,
+        }
+    }
+
+    /// The row, by reference.
+    pub fn get(&self) -> &T {
+        match self {
+            Inserted::Created(row) | Inserted::Existing(row) => row,
+        }
+    }
+
+    /// True when this call created it.
+    pub fn is_created(&self) -> bool {
+        matches!(self, Inserted::Created(_))
+    }
+}

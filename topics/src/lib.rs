@@ -1,1 +1,24 @@
-//! Kafka topic catalogue, Avro codec, producer and the at-least-once consumer runner.
+//! The contract on the wire and the plumbing around it: topic catalogue ([`catalogue`]), Avro
+//! events ([`events`]) and their codec ([`codec`]), the idempotent [`Producer`], topic
+//! provisioning ([`ensure_topics`]), the at-least-once consumer [`Runner`] with its retry
+//! parking, dead-letter topics and [`replay`], and the effectively-once helper ([`processed`]).
+//!
+//! This crate knows no partner; workers and the ingress build on it.
+
+pub mod admin;
+pub mod catalogue;
+pub mod codec;
+pub mod config;
+pub mod events;
+pub mod headers;
+pub mod processed;
+pub mod producer;
+pub mod runner;
+
+pub use admin::{ensure_topics, AdminError};
+pub use codec::{decode, encode, CodecError, EncodedEvent, EventMeta, TopicNaming};
+pub use config::KafkaConfig;
+pub use events::Event;
+pub use processed::{mark_processed, ProcessedMark};
+pub use producer::{DeliveryReport, ProduceError, Producer};
+pub use runner::{Consumable, Delivery, Handler, HandlerError};

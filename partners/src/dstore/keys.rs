@@ -37,7 +37,8 @@ impl std::fmt::Debug for DstorePrivateKey {
 impl DstorePrivateKey {
     /// Parses a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), the form D-Store's guide produces.
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
-        let key = RsaPrivateKey::from_pkcs8_pem(pem.trim()).map_err(|_| KeyError::InvalidPrivateKey)?;
+        let key =
+            RsaPrivateKey::from_pkcs8_pem(pem.trim()).map_err(|_| KeyError::InvalidPrivateKey)?;
         Ok(Self { key })
     }
 
@@ -76,8 +77,8 @@ impl std::fmt::Debug for DstorePublicKey {
 impl DstorePublicKey {
     /// Parses an SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
     pub fn from_spki_pem(pem: &str) -> Result<Self, KeyError> {
-        let key =
-            RsaPublicKey::from_public_key_pem(pem.trim()).map_err(|_| KeyError::InvalidPublicKey)?;
+        let key = RsaPublicKey::from_public_key_pem(pem.trim())
+            .map_err(|_| KeyError::InvalidPublicKey)?;
         Ok(Self { key })
     }
 
@@ -87,7 +88,8 @@ impl DstorePublicKey {
         let der = base64::engine::general_purpose::STANDARD
             .decode(compact)
             .map_err(|_| KeyError::InvalidPublicKey)?;
-        let key = RsaPublicKey::from_public_key_der(&der).map_err(|_| KeyError::InvalidPublicKey)?;
+        let key =
+            RsaPublicKey::from_public_key_der(&der).map_err(|_| KeyError::InvalidPublicKey)?;
         Ok(Self { key })
     }
 

@@ -25,7 +25,13 @@ pub const RESPONSE_TIME_HEADER: &str = "response-time";
 pub const SIGNATURE_HEADER: &str = "signature";
 
 /// Builds the exact bytes D-Store signs.
-pub fn content_to_sign(method: &str, path: &str, client_id: &str, time: &str, body: &[u8]) -> Vec<u8> {
+pub fn content_to_sign(
+    method: &str,
+    path: &str,
+    client_id: &str,
+    time: &str,
+    body: &[u8],
+) -> Vec<u8> {
     let mut content = format!("{method} {path}\n{client_id}.{time}.").into_bytes();
     content.extend_from_slice(body);
     content
@@ -175,7 +181,12 @@ pub fn verify_message(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<VerifiedSender, DstoreAuthError> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let client_id = text(CLIENT_ID_HEADER).ok_or(DstoreAuthError::MissingClientId)?;
     if expected_client_id.is_some_and(|expected| expected != client_id) {
         return Err(DstoreAuthError::UnknownClientId);

@@ -18,7 +18,9 @@ use super::wire::{
     StockChangeQueryAnswer, StockQuery, StockQueryAnswer, TradeList, TradePushAnswer,
     TradePushRequest, MAX_ACKS_PER_CALL, MAX_QUERY_LIMIT,
 };
-use crate::policy::{AnswerVerdict, PartnerHttp, PartnerHttpError, PartnerResponse, PolicyConfigError};
+use crate::policy::{
+    AnswerVerdict, PartnerHttp, PartnerHttpError, PartnerResponse, PolicyConfigError,
+};
 
 const PARTNER: &str = "qimen";
 
@@ -55,7 +57,11 @@ impl QimenClient {
     }
 
     /// `wdt.trade.push`: creates or updates trades by `tid` in the configured shop.
-    pub async fn trade_push(&self, trades: &TradeList, strict: bool) -> Result<TradePushAnswer, QimenError> {
+    pub async fn trade_push(
+        &self,
+        trades: &TradeList,
+        strict: bool,
+    ) -> Result<TradePushAnswer, QimenError> {
         let request = TradePushRequest {
             shop_no: self.config.shop_no.clone(),
             switch: u8::from(strict),
@@ -65,7 +71,10 @@ impl QimenClient {
     }
 
     /// `wdt.logistics.sync.query`: shipments waiting to be synced (at most `limit` ≤ 100).
-    pub async fn logistics_sync_query(&self, limit: u32) -> Result<LogisticsSyncQueryAnswer, QimenError> {
+    pub async fn logistics_sync_query(
+        &self,
+        limit: u32,
+    ) -> Result<LogisticsSyncQueryAnswer, QimenError> {
         let request = LogisticsSyncQuery {
             shop_no: self.config.shop_no.clone(),
             limit: limit.clamp(1, MAX_QUERY_LIMIT),
@@ -74,9 +83,14 @@ impl QimenClient {
     }
 
     /// `wdt.logistics.sync.ack`: reports which shipments reached the channel (≤ 50 per call).
-    pub async fn logistics_sync_ack(&self, acks: Vec<LogisticsAck>) -> Result<AckAnswer, QimenError> {
+    pub async fn logistics_sync_ack(
+        &self,
+        acks: Vec<LogisticsAck>,
+    ) -> Result<AckAnswer, QimenError> {
         check_ack_count(acks.len())?;
-        let request = LogisticsSyncAckRequest { logistics_list: acks };
+        let request = LogisticsSyncAckRequest {
+            logistics_list: acks,
+        };
         self.call(methods::LOGISTICS_SYNC_ACK, &request).await
     }
 
@@ -86,7 +100,10 @@ impl QimenClient {
     }
 
     /// `wdt.api.goods.stock.change.query`: stock changes waiting to be pushed to the channel.
-    pub async fn stock_change_query(&self, limit: u32) -> Result<StockChangeQueryAnswer, QimenError> {
+    pub async fn stock_change_query(
+        &self,
+        limit: u32,
+    ) -> Result<StockChangeQueryAnswer, QimenError> {
         let request = StockChangeQuery {
             shop_no: self.config.shop_no.clone(),
             limit: limit.clamp(1, MAX_QUERY_LIMIT),
@@ -95,20 +112,31 @@ impl QimenClient {
     }
 
     /// `wdt.api.goods.stock.change.ack`: reports pushed stock changes (≤ 50 per call).
-    pub async fn stock_change_ack(&self, acks: Vec<StockChangeAck>) -> Result<AckAnswer, QimenError> {
+    pub async fn stock_change_ack(
+        &self,
+        acks: Vec<StockChangeAck>,
+    ) -> Result<AckAnswer, QimenError> {
         check_ack_count(acks.len())?;
-        let request = StockChangeAckRequest { stock_sync_list: acks };
+        let request = StockChangeAckRequest {
+            stock_sync_list: acks,
+        };
         self.call(methods::STOCK_CHANGE_ACK, &request).await
     }
 
-    async fn call<P: Serialize, A: DeserializeOwned>(&self, method: &str, params: &P) -> Result<A, QimenError> {
-        let body = business_body(&self.config, params).map_err(|e| QimenError::InvalidRequest(e.to_string()))?;
+    async fn call<P: Serialize, A: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &P,
+    ) -> Result<A, QimenError> {
+        let body = business_body(&self.config, params)
+            .map_err(|e| QimenError::InvalidRequest(e.to_string()))?;
         let url = self.config.gateway_url.clone();
         let response = self
             .http
             .execute(
                 |client| {
-                    let signed = sign_request(&self.config, method, body.clone(), chrono::Utc::now());
+                    let signed =
+                        sign_request(&self.config, method, body.clone(), chrono::Utc::now());
                     Ok::<_, PartnerHttpError>(
                         client
                             .post(&url)
@@ -127,7 +155,10 @@ impl QimenClient {
             return Err(QimenError::Refused(failure));
         }
         if !response.status.is_success() {
-            return Err(QimenError::Decode(format!("HTTP {} without an error body", response.status.as_u16())));
+            return Err(QimenError::Decode(format!(
+                "HTTP {} without an error body",
+                response.status.as_u16()
+            )));
         }
         let inner = value.get("response").cloned().unwrap_or(value);
         serde_json::from_value(inner).map_err(|e| QimenError::Decode(e.to_string()))
@@ -136,7 +167,9 @@ impl QimenClient {
 
 fn check_ack_count(count: usize) -> Result<(), QimenError> {
     if count == 0 || count > MAX_ACKS_PER_CALL {
-        return Err(QimenError::InvalidRequest(format!("{count} acknowledgements, expected 1..=50")));
+        return Err(QimenError::InvalidRequest(format!(
+            "{count} acknowledgements, expected 1..=50"
+        )));
     }
     Ok(())
 }

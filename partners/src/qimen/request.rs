@@ -24,7 +24,11 @@ pub struct SignedQimenRequest {
 
 impl std::fmt::Debug for SignedQimenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let method = self.query.iter().find(|(k, _)| k == "method").map(|(_, v)| v.as_str());
+        let method = self
+            .query
+            .iter()
+            .find(|(k, _)| k == "method")
+            .map(|(_, v)| v.as_str());
         f.debug_struct("SignedQimenRequest")
             .field("method", &method)
             .field("body_len", &self.body.len())
@@ -33,7 +37,10 @@ impl std::fmt::Debug for SignedQimenRequest {
 }
 
 /// Adds `sid` and `appkey` to a business-parameter struct and serialises it.
-pub fn business_body<T: Serialize>(config: &QimenConfig, params: &T) -> Result<Vec<u8>, serde_json::Error> {
+pub fn business_body<T: Serialize>(
+    config: &QimenConfig,
+    params: &T,
+) -> Result<Vec<u8>, serde_json::Error> {
     let mut value = serde_json::to_value(params)?;
     if let serde_json::Value::Object(map) = &mut value {
         map.insert("sid".into(), config.sid.clone().into());
@@ -43,7 +50,12 @@ pub fn business_body<T: Serialize>(config: &QimenConfig, params: &T) -> Result<V
 }
 
 /// Signs a call to `method` with `body` at time `now`.
-pub fn sign_request(config: &QimenConfig, method: &str, body: Vec<u8>, now: DateTime<Utc>) -> SignedQimenRequest {
+pub fn sign_request(
+    config: &QimenConfig,
+    method: &str,
+    body: Vec<u8>,
+    now: DateTime<Utc>,
+) -> SignedQimenRequest {
     let mut query: Vec<(String, String)> = vec![
         ("method".into(), method.into()),
         ("app_key".into(), config.app_key.clone()),

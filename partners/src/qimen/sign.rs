@@ -139,7 +139,12 @@ mod tests {
 
     #[test]
     fn official_hmac_vector() {
-        let sign = top_sign(item_seller_get("hmac"), None, b"helloworld", SignMethod::HmacMd5);
+        let sign = top_sign(
+            item_seller_get("hmac"),
+            None,
+            b"helloworld",
+            SignMethod::HmacMd5,
+        );
         assert_eq!(sign, "D56D7858309C31B6251083A874D48273");
     }
 
@@ -176,9 +181,21 @@ mod tests {
             for body in [None, Some(&b"{\"a\":1}"[..])] {
                 let sign = top_sign(params, body, b"secret", method);
                 assert!(verify_top_sign(params, body, b"secret", method, &sign));
-                assert!(verify_top_sign(params, body, b"secret", method, &sign.to_lowercase()));
-                assert!(!verify_top_sign(params, body, b"other", method, &sign), "wrong key");
-                assert!(!verify_top_sign(params, Some(b"x"), b"secret", method, &sign) || body == Some(b"x"));
+                assert!(verify_top_sign(
+                    params,
+                    body,
+                    b"secret",
+                    method,
+                    &sign.to_lowercase()
+                ));
+                assert!(
+                    !verify_top_sign(params, body, b"other", method, &sign),
+                    "wrong key"
+                );
+                assert!(
+                    !verify_top_sign(params, Some(b"x"), b"secret", method, &sign)
+                        || body == Some(b"x")
+                );
             }
         }
         let md5 = top_sign(params, None, b"s", SignMethod::Md5);
@@ -191,7 +208,13 @@ mod tests {
     fn body_is_signed() {
         let params = [("method", "wdt.trade.push")];
         let sign = top_sign(params, Some(b"{\"tid\":\"1\"}"), b"s", SignMethod::Md5);
-        assert!(!verify_top_sign(params, Some(b"{\"tid\":\"2\"}"), b"s", SignMethod::Md5, &sign));
+        assert!(!verify_top_sign(
+            params,
+            Some(b"{\"tid\":\"2\"}"),
+            b"s",
+            SignMethod::Md5,
+            &sign
+        ));
         assert!(!verify_top_sign(params, None, b"s", SignMethod::Md5, &sign));
     }
 

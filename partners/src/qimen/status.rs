@@ -129,7 +129,10 @@ mod tests {
             WdtTradeStatus::Refunded,
             WdtTradeStatus::Closed,
         ] {
-            assert_eq!(WdtTradeStatus::for_order_status(status.to_order_status()), Some(status));
+            assert_eq!(
+                WdtTradeStatus::for_order_status(status.to_order_status()),
+                Some(status)
+            );
         }
         assert_eq!(WdtTradeStatus::for_order_status(OrderStatus::Failed), None);
     }

@@ -52,7 +52,11 @@ pub enum TimestampError {
 }
 
 /// Checks that `at` lies within `window` of `now` on either side.
-pub fn check_window(at: DateTime<Utc>, now: DateTime<Utc>, window: Duration) -> Result<(), TimestampError> {
+pub fn check_window(
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> Result<(), TimestampError> {
     let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
     if at < now - window {
         Err(TimestampError::Stale)
@@ -64,7 +68,11 @@ pub fn check_window(at: DateTime<Utc>, now: DateTime<Utc>, window: Duration) -> 
 }
 
 /// Parses a TOP timestamp and checks it against the window.
-pub fn check_top_timestamp(text: &str, now: DateTime<Utc>, window: Duration) -> Result<(), TimestampError> {
+pub fn check_top_timestamp(
+    text: &str,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> Result<(), TimestampError> {
     let at = parse_top_timestamp(text).ok_or(TimestampError::Malformed)?;
     check_window(at, now, window)
 }
@@ -85,9 +93,18 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap();
         let eleven = chrono::Duration::minutes(11);
         let nine = chrono::Duration::minutes(9);
-        assert_eq!(check_window(now - eleven, now, TOP_TIMESTAMP_WINDOW), Err(TimestampError::Stale));
-        assert_eq!(check_window(now + eleven, now, TOP_TIMESTAMP_WINDOW), Err(TimestampError::Future));
+        assert_eq!(
+            check_window(now - eleven, now, TOP_TIMESTAMP_WINDOW),
+            Err(TimestampError::Stale)
+        );
+        assert_eq!(
+            check_window(now + eleven, now, TOP_TIMESTAMP_WINDOW),
+            Err(TimestampError::Future)
+        );
         assert_eq!(check_window(now - nine, now, TOP_TIMESTAMP_WINDOW), Ok(()));
-        assert_eq!(check_top_timestamp("yesterday", now, TOP_TIMESTAMP_WINDOW), Err(TimestampError::Malformed));
+        assert_eq!(
+            check_top_timestamp("yesterday", now, TOP_TIMESTAMP_WINDOW),
+            Err(TimestampError::Malformed)
+        );
     }
 }

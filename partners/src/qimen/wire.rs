@@ -53,7 +53,11 @@ pub mod yuan {
         let text = match value {
             serde_json::Value::String(s) => s,
             serde_json::Value::Number(n) => n.to_string(),
-            _ => return Err(serde::de::Error::custom("amount must be a string or a number")),
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "amount must be a string or a number",
+                ))
+            }
         };
         Money::parse_decimal(&text, Currency::CNY).map_err(serde::de::Error::custom)
     }
@@ -137,16 +141,23 @@ pub mod json_string {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     /// Writes the value as a JSON string.
-    pub fn serialize<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         let text = serde_json::to_string(value).map_err(serde::ser::Error::custom)?;
         serializer.serialize_str(&text)
     }
 
     /// Reads a JSON string holding the value (or the value itself).
-    pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
         let value = serde_json::Value::deserialize(deserializer)?;
         match value {
-            serde_json::Value::String(text) => serde_json::from_str(&text).map_err(serde::de::Error::custom),
+            serde_json::Value::String(text) => {
+                serde_json::from_str(&text).map_err(serde::de::Error::custom)
+            }
             other => serde_json::from_value(other).map_err(serde::de::Error::custom),
         }
     }

@@ -186,7 +186,8 @@ pub struct ProductPage {
     pub page_size: u32,
 }
 
-pub(crate) const SKU_COLUMNS: &str = "id, product_id, sku_code, spec_values, price_minor, currency, \
+pub(crate) const SKU_COLUMNS: &str =
+    "id, product_id, sku_code, spec_values, price_minor, currency, \
                                       stock_quantity, stock_status, is_active, updated_at";
 const PRODUCT_COLUMNS: &str = "id, category_id, slug, title, description, images, \
                                fulfillment_type, is_active, updated_at";
@@ -255,11 +256,12 @@ pub async fn create_sku(db: impl PgExecutor<'_>, new: &NewSku) -> StoreResult<Sk
 
 /// Switches a product on or off.
 pub async fn set_product_active(db: impl PgExecutor<'_>, id: i64, active: bool) -> StoreResult<()> {
-    let updated = sqlx::query("UPDATE products SET is_active = $2 WHERE id = $1 AND deleted_at IS NULL")
-        .bind(id)
-        .bind(active)
-        .execute(db)
-        .await?;
+    let updated =
+        sqlx::query("UPDATE products SET is_active = $2 WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id)
+            .bind(active)
+            .execute(db)
+            .await?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound("product"));
     }
@@ -268,10 +270,11 @@ pub async fn set_product_active(db: impl PgExecutor<'_>, id: i64, active: bool) 
 
 /// Marks a product deleted (it then answers 404 but stays for old orders).
 pub async fn delete_product(db: impl PgExecutor<'_>, id: i64) -> StoreResult<()> {
-    let updated = sqlx::query("UPDATE products SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL")
-        .bind(id)
-        .execute(db)
-        .await?;
+    let updated =
+        sqlx::query("UPDATE products SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id)
+            .execute(db)
+            .await?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound("product"));
     }
@@ -332,7 +335,11 @@ pub async fn sku(db: impl PgExecutor<'_>, id: i64) -> StoreResult<Option<Sku>> {
     Ok(sku)
 }
 
-async fn attach_skus(pool: &PgPool, products: &mut [Product], include_inactive: bool) -> StoreResult<()> {
+async fn attach_skus(
+    pool: &PgPool,
+    products: &mut [Product],
+    include_inactive: bool,
+) -> StoreResult<()> {
     let ids: Vec<i64> = products.iter().map(|product| product.id).collect();
     let skus = sqlx::query_as::<_, Sku>(&format!(
         "SELECT {SKU_COLUMNS} FROM skus WHERE product_id = ANY($1) AND ($2 OR is_active) ORDER BY id"
@@ -342,7 +349,10 @@ async fn attach_skus(pool: &PgPool, products: &mut [Product], include_inactive: 
     .fetch_all(pool)
     .await?;
     for sku in skus {
-        if let Some(product) = products.iter_mut().find(|product| product.id == sku.product_id) {
+        if let Some(product) = products
+            .iter_mut()
+            .find(|product| product.id == sku.product_id)
+        {
             product.skus.push(sku);
         }
     }

@@ -157,7 +157,11 @@ pub async fn create(
     secrets: &SecretBox,
     new: &NewConnection,
 ) -> StoreResult<PartnerConnection> {
-    let sealed = new.secret.as_ref().map(|secret| secrets.encrypt(secret)).transpose()?;
+    let sealed = new
+        .secret
+        .as_ref()
+        .map(|secret| secrets.encrypt(secret))
+        .transpose()?;
     let connection = sqlx::query_as::<_, PartnerConnection>(&format!(
         "INSERT INTO partner_connections
              (kind, name, base_url, status, rate_limit_per_minute, retry_max, retry_intervals,
@@ -310,7 +314,9 @@ mod tests {
     #[test]
     fn the_last_interval_repeats_until_retry_max() {
         let c = connection(5, vec![30, 60, 300]);
-        let delays: Vec<_> = (1..=6).map(|n| c.retry_delay(n).map(|d| d.as_secs())).collect();
+        let delays: Vec<_> = (1..=6)
+            .map(|n| c.retry_delay(n).map(|d| d.as_secs()))
+            .collect();
         assert_eq!(
             delays,
             vec![Some(30), Some(60), Some(300), Some(300), Some(300), None]

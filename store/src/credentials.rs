@@ -99,11 +99,13 @@ pub async fn apply(
 
 /// The credential with id `id`.
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> StoreResult<ApiCredential> {
-    sqlx::query_as::<_, ApiCredential>(&format!("SELECT {COLUMNS} FROM api_credentials WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await?
-        .ok_or(StoreError::NotFound("credential"))
+    sqlx::query_as::<_, ApiCredential>(&format!(
+        "SELECT {COLUMNS} FROM api_credentials WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(StoreError::NotFound("credential"))
 }
 
 /// The credential of `user_id`, if any.

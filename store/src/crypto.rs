@@ -69,7 +69,10 @@ impl std::fmt::Debug for SecretBox {
 impl SecretBox {
     /// Builds a box from a base64 (standard alphabet) 32-byte key and the id stored beside each
     /// ciphertext (e.g. `"k1"`; bump it when the key rotates).
-    pub fn from_base64_key(key_id: impl Into<String>, key: &SecretString) -> Result<Self, CryptoError> {
+    pub fn from_base64_key(
+        key_id: impl Into<String>,
+        key: &SecretString,
+    ) -> Result<Self, CryptoError> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(key.expose_secret().trim())
             .map_err(|_| CryptoError::InvalidKey)?;
@@ -113,7 +116,10 @@ impl SecretBox {
         }
         let plaintext = self
             .cipher
-            .decrypt(Nonce::from_slice(&sealed.nonce), sealed.ciphertext.as_slice())
+            .decrypt(
+                Nonce::from_slice(&sealed.nonce),
+                sealed.ciphertext.as_slice(),
+            )
             .map_err(|_| CryptoError::Undecryptable)?;
         let text = String::from_utf8(plaintext).map_err(|_| CryptoError::NotText)?;
         Ok(SecretString::from(text))
@@ -136,7 +142,10 @@ mod tests {
         let second = secrets.encrypt(&plaintext).expect("encrypt");
         assert_ne!(first.nonce, second.nonce);
         assert_ne!(first.ciphertext, second.ciphertext);
-        assert!(!first.ciphertext.windows(15).any(|w| w == b"your_api_secret"));
+        assert!(!first
+            .ciphertext
+            .windows(15)
+            .any(|w| w == b"your_api_secret"));
         let opened = secrets.decrypt(&first).expect("decrypt");
         assert_eq!(opened.expose_secret(), "your_api_secret");
     }
@@ -148,7 +157,10 @@ mod tests {
             .encrypt(&SecretString::from("s3cret"))
             .expect("encrypt");
         let other = SecretBox::from_base64_key("k1", &key(2)).expect("valid key");
-        assert_eq!(other.decrypt(&sealed).err(), Some(CryptoError::Undecryptable));
+        assert_eq!(
+            other.decrypt(&sealed).err(),
+            Some(CryptoError::Undecryptable)
+        );
         let rotated = SecretBox::from_base64_key("k2", &key(1)).expect("valid key");
         assert_eq!(
             rotated.decrypt(&sealed).err(),
@@ -159,9 +171,14 @@ mod tests {
     #[test]
     fn tampering_is_detected() {
         let secrets = SecretBox::from_base64_key("k1", &key(3)).expect("valid key");
-        let mut sealed = secrets.encrypt(&SecretString::from("s3cret")).expect("encrypt");
+        let mut sealed = secrets
+            .encrypt(&SecretString::from("s3cret"))
+            .expect("encrypt");
         sealed.ciphertext[0] ^= 1;
-        assert_eq!(secrets.decrypt(&sealed).err(), Some(CryptoError::Undecryptable));
+        assert_eq!(
+            secrets.decrypt(&sealed).err(),
+            Some(CryptoError::Undecryptable)
+        );
     }
 
     #[test]
@@ -175,7 +192,9 @@ mod tests {
     #[test]
     fn debug_never_shows_key_or_ciphertext() {
         let secrets = SecretBox::from_base64_key("k1", &key(9)).expect("valid key");
-        let sealed = secrets.encrypt(&SecretString::from("s3cret")).expect("encrypt");
+        let sealed = secrets
+            .encrypt(&SecretString::from("s3cret"))
+            .expect("encrypt");
         let printed = format!("{secrets:?} {sealed:?}");
         assert!(printed.contains("redacted"));
         assert!(!printed.contains(&base64::engine::general_purpose::STANDARD.encode([9u8; 32])));

@@ -1,1 +1,332 @@
-//! todo
+//! Orders from sales channels, their lines and the contact data some protocols require.
+//!
+//! Contract: [`insert`] is idempotent on (channel, channel_order_id): a repeated push returns
+//! [`Inserted::Existing`] with the first order and writes nothing (lines and contact are stored
+//! only with a new order). Contact data is personal data: it is read only through [`contact`]
+//! and its `Debug` is redacted.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Acquire, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::error::{StoreError, StoreResult};
+use crate::money::Currency;
+use crate::text_enum::text_enum;
+use crate::Inserted;
+
+text_enum! {
+    /// Where an order came from.
+    Channel {
+        /// A downstream Dujiao-Next site through our provider API.
+        DujiaoDownstream => "dujiao_downstream",
+        /// Alipay+ D-Store.
+        Dstore => "dstore",
+        /// 58 Daojia.
+        Daojia => "daojia",
+        /// Entered by an operator.
+        Operator => "operator",
+    }
+}
+
+text_enum! {
+    /// Switchyard's order status.
+    OrderStatus {
+        /// Taken from the channel, not yet procured.
+        Accepted => "accepted",
+        /// Sub-orders are being placed.
+        Procuring => "procuring",
+        /// Some sub-orders delivered.
+        PartiallyDelivered => "partially_delivered",
+        /// Every sub-order delivered.
+        Delivered => "delivered",
+        /// Closed after delivery.
+        Completed => "completed",
+        /// Canceled.
+        Canceled => "canceled",
+        /// Fully refunded.
+        Refunded => "refunded",
+        /// Partly refunded.
+        PartiallyRefunded => "partially_refunded",
+        /// Procurement failed: an exception for an operator.
+        Failed => "failed",
+        /// Refused at intake.
+        Rejected => "rejected",
+    }
+}
+
+/// A stored order.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Order {
+    /// Our id.
+    pub id: Uuid,
+    /// Our human-facing order number (`SY000000000001`).
+    pub order_no: String,
+    /// Sales channel.
+    pub channel: Channel,
+    /// The channel's id for it (namespaced by credential for Dujiao downstream orders).
+    pub channel_order_id: String,
+    /// The downstream credential that placed it.
+    pub source_credential_id: Option<i64>,
+    /// The partner connection it arrived through.
+    pub source_connection_id: Option<i64>,
+    /// Current status.
+    pub status: OrderStatus,
+    /// Total in minor units.
+    pub total_minor: i64,
+    /// Refunded so far in minor units.
+    pub refunded_minor: i64,
+    /// Currency.
+    pub currency: Currency,
+    /// Where status callbacks go (Dujiao downstream orders).
+    pub callback_url: Option<String>,
+    /// The channel's trace id.
+    pub trace_id: Option<String>,
+    /// When it was accepted.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An order line.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OrderItem {
+    /// Primary key.
+    pub id: i64,
+    /// Owning order.
+    pub order_id: Uuid,
+    /// 1-based line number.
+    pub line_no: i32,
+    /// The local SKU, when the channel item resolved to one.
+    pub sku_id: Option<i64>,
+    /// The channel's item id (goodsId, posProductId).
+    pub channel_item_id: Option<String>,
+    /// Line title.
+    pub title: Option<String>,
+    /// Units.
+    pub quantity: i32,
+    /// Unit price in minor units.
+    pub unit_price_minor: i64,
+    /// Dujiao `manual_form_data`.
+    pub manual_form_data: Option<serde_json::Value>,
+}
+
+/// A new order line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOrderItem {
+    /// The local SKU.
+    pub sku_id: Option<i64>,
+    /// The channel's item id.
+    pub channel_item_id: Option<String>,
+    /// Line title.
+    pub title: Option<String>,
+    /// Units (positive).
+    pub quantity: i32,
+    /// Unit price in minor units.
+    pub unit_price_minor: i64,
+    /// Dujiao `manual_form_data`.
+    pub manual_form_data: Option<serde_json::Value>,
+}
+
+/// Personal data a protocol forces us to keep (58 userMobile / serviceAddress). Never logged.
+#[derive(Clone, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct OrderContact {
+    /// Customer phone.
+    pub contact_phone: Option<String>,
+    /// Service address.
+    pub service_address: Option<String>,
+    /// Other protocol-required customer details.
+    pub details: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for OrderContact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OrderContact([redacted])")
+    }
+}
+
+/// A new order with its lines.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    /// Our id (a v7 UUID keeps inserts index-friendly).
+    pub id: Uuid,
+    /// Sales channel.
+    pub channel: Channel,
+    /// The channel's id for it.
+    pub channel_order_id: String,
+    /// The downstream credential that placed it.
+    pub source_credential_id: Option<i64>,
+    /// The partner connection it arrived through.
+    pub source_connection_id: Option<i64>,
+    /// Total in minor units.
+    pub total_minor: i64,
+    /// Currency.
+    pub currency: Currency,
+    /// Where status callbacks go.
+    pub callback_url: Option<String>,
+    /// The channel's trace id.
+    pub trace_id: Option<String>,
+    /// Lines, numbered from 1 in this order.
+    pub items: Vec<NewOrderItem>,
+    /// Personal data, when the protocol requires it.
+    pub contact: Option<OrderContact>,
+}
+
+pub(crate) const COLUMNS: &str = "id, order_no, channel, channel_order_id, source_credential_id, \
+                                  source_connection_id, status, total_minor, refunded_minor, \
+                                  currency, callback_url, trace_id, created_at, updated_at";
+
+/// Stores a new order with its lines and contact, or returns the one with the same
+/// (channel, channel_order_id).
+pub async fn insert(conn: &mut PgConnection, new: &NewOrder) -> StoreResult<Inserted<Order>> {
+    let mut tx = conn.begin().await?;
+    let created = sqlx::query_as::<_, Order>(&format!(
+        "INSERT INTO orders (id, channel, channel_order_id, source_credential_id,
+                             source_connection_id, total_minor, currency, callback_url, trace_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (channel, channel_order_id) DO NOTHING
+         RETURNING {COLUMNS}"
+    ))
+    .bind(new.id)
+    .bind(new.channel)
+    .bind(&new.channel_order_id)
+    .bind(new.source_credential_id)
+    .bind(new.source_connection_id)
+    .bind(new.total_minor)
+    .bind(new.currency)
+    .bind(&new.callback_url)
+    .bind(&new.trace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(order) = created else {
+        let existing = by_channel_id(&mut *tx, new.channel, &new.channel_order_id)
+            .await?
+            .ok_or(StoreError::NotFound("order"))?;
+        tx.commit().await?;
+        return Ok(Inserted::Existing(existing));
+    };
+    for (line_no, item) in (1..).zip(&new.items) {
+        sqlx::query(
+            "INSERT INTO order_items (order_id, line_no, sku_id, channel_item_id, title, quantity,
+                                      unit_price_minor, manual_form_data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(order.id)
+        .bind(line_no)
+        .bind(item.sku_id)
+        .bind(&item.channel_item_id)
+        .bind(&item.title)
+        .bind(item.quantity)
+        .bind(item.unit_price_minor)
+        .bind(&item.manual_form_data)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(contact) = &new.contact {
+        sqlx::query(
+            "INSERT INTO order_contacts (order_id, contact_phone, service_address, details)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(order.id)
+        .bind(&contact.contact_phone)
+        .bind(&contact.service_address)
+        .bind(&contact.details)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Inserted::Created(order))
+}
+
+/// The order with id `id`.
+pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> StoreResult<Option<Order>> {
+    let order = sqlx::query_as::<_, Order>(&format!("SELECT {COLUMNS} FROM orders WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(order)
+}
+
+/// The order a channel knows as `channel_order_id`.
+pub async fn by_channel_id(
+    db: impl PgExecutor<'_>,
+    channel: Channel,
+    channel_order_id: &str,
+) -> StoreResult<Option<Order>> {
+    let order = sqlx::query_as::<_, Order>(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE channel = $1 AND channel_order_id = $2"
+    ))
+    .bind(channel)
+    .bind(channel_order_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(order)
+}
+
+/// The lines of an order, by line number.
+pub async fn items(db: impl PgExecutor<'_>, order_id: Uuid) -> StoreResult<Vec<OrderItem>> {
+    let items = sqlx::query_as::<_, OrderItem>(
+        "SELECT id, order_id, line_no, sku_id, channel_item_id, title, quantity, unit_price_minor,
+                manual_form_data
+         FROM order_items WHERE order_id = $1 ORDER BY line_no",
+    )
+    .bind(order_id)
+    .fetch_all(db)
+    .await?;
+    Ok(items)
+}
+
+/// The personal data of an order, for the protocol call that needs it. Never log it.
+pub async fn contact(db: impl PgExecutor<'_>, order_id: Uuid) -> StoreResult<Option<OrderContact>> {
+    let contact = sqlx::query_as::<_, OrderContact>(
+        "SELECT contact_phone, service_address, details FROM order_contacts WHERE order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(contact)
+}
+
+/// Sets the status unconditionally.
+pub async fn set_status(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    status: OrderStatus,
+) -> StoreResult<Order> {
+    sqlx::query_as::<_, Order>(&format!(
+        "UPDATE orders SET status = $2 WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(status)
+    .fetch_optional(db)
+    .await?
+    .ok_or(StoreError::NotFound("order"))
+}
+
+/// Sets the status only if the current one is in `from` (compare-and-set, e.g. cancel only while
+/// not yet delivered); otherwise [`StoreError::InvalidTransition`].
+pub async fn transition(
+    db: impl PgExecutor<'_> + Copy,
+    id: Uuid,
+    from: &[OrderStatus],
+    to: OrderStatus,
+) -> StoreResult<Order> {
+    let updated = sqlx::query_as::<_, Order>(&format!(
+        "UPDATE orders SET status = $3 WHERE id = $1 AND status = ANY($2) RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .fetch_optional(db)
+    .await?;
+    match updated {
+        Some(order) => Ok(order),
+        None => {
+            let current = get(db, id).await?.ok_or(StoreError::NotFound("order"))?;
+            Err(StoreError::InvalidTransition {
+                entity: "order",
+                from: current.status.to_string(),
+                action: to.as_str(),
+            })
+        }
+    }
+}

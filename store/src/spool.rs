@@ -1,1 +1,139 @@
-//! todo
+//! The ingress spool: events acknowledged to a partner while the broker could not confirm them.
+//!
+//! Contract: [`insert`] is idempotent on `event_id`. [`next_batch`] returns unpublished events in
+//! id (= acknowledgement) order and [`mark_published`] retires them, so a drainer that publishes a
+//! batch and then marks it keeps per-key order; a crash between the two republishes the batch,
+//! which consumers absorb through `processed_events`. Run one drainer per database at a time.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::Inserted;
+
+/// An event to spool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSpooledEvent<'a> {
+    /// The event id (also in the `event-id` header).
+    pub event_id: Uuid,
+    /// Destination topic.
+    pub topic: &'a str,
+    /// Kafka key.
+    pub key: Option<&'a [u8]>,
+    /// Encoded value.
+    pub payload: &'a [u8],
+    /// Kafka headers (name → text value).
+    pub headers: &'a BTreeMap<String, String>,
+}
+
+/// A spooled event waiting to be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpooledEvent {
+    /// Drain order.
+    pub id: i64,
+    /// The event id.
+    pub event_id: Uuid,
+    /// Destination topic.
+    pub topic: String,
+    /// Kafka key.
+    pub key: Option<Vec<u8>>,
+    /// Encoded value.
+    pub payload: Vec<u8>,
+    /// Kafka headers.
+    pub headers: BTreeMap<String, String>,
+    /// When it was spooled (acknowledged).
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SpoolRow {
+    id: i64,
+    event_id: Uuid,
+    topic: String,
+    key: Option<Vec<u8>>,
+    payload: Vec<u8>,
+    headers: sqlx::types::Json<BTreeMap<String, String>>,
+    created_at: DateTime<Utc>,
+}
+
+/// Spools an event; returns its drain position (the earlier one if the event id was spooled).
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    event: &NewSpooledEvent<'_>,
+) -> StoreResult<Inserted<i64>> {
+    // The no-op DO UPDATE makes RETURNING yield the existing row's id in the same statement.
+    let (id, created): (i64, bool) = sqlx::query_as(
+        "INSERT INTO ingress_spool (event_id, topic, key, payload, headers)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (event_id) DO UPDATE SET event_id = excluded.event_id
+         RETURNING id, (xmax = 0) AS created",
+    )
+    .bind(event.event_id)
+    .bind(event.topic)
+    .bind(event.key)
+    .bind(event.payload)
+    .bind(sqlx::types::Json(event.headers))
+    .fetch_one(db)
+    .await?;
+    Ok(if created {
+        Inserted::Created(id)
+    } else {
+        Inserted::Existing(id)
+    })
+}
+
+/// Up to `limit` unpublished events, oldest first.
+pub async fn next_batch(db: impl PgExecutor<'_>, limit: i64) -> StoreResult<Vec<SpooledEvent>> {
+    let rows = sqlx::query_as::<_, SpoolRow>(
+        "SELECT id, event_id, topic, key, payload, headers, created_at
+         FROM ingress_spool WHERE published_at IS NULL ORDER BY id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SpooledEvent {
+            id: row.id,
+            event_id: row.event_id,
+            topic: row.topic,
+            key: row.key,
+            payload: row.payload,
+            headers: row.headers.0,
+            created_at: row.created_at,
+        })
+        .collect())
+}
+
+/// Marks events as published; returns how many were still unpublished.
+pub async fn mark_published(db: impl PgExecutor<'_>, ids: &[i64]) -> StoreResult<u64> {
+    let updated = sqlx::query(
+        "UPDATE ingress_spool SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL",
+    )
+    .bind(ids)
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected())
+}
+
+/// How many events wait to be published (a readiness and metrics signal).
+pub async fn pending_count(db: impl PgExecutor<'_>) -> StoreResult<i64> {
+    let count = sqlx::query_scalar("SELECT count(*) FROM ingress_spool WHERE published_at IS NULL")
+        .fetch_one(db)
+        .await?;
+    Ok(count)
+}
+
+/// Deletes published events older than `before` (housekeeping); returns how many.
+pub async fn purge_published(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> StoreResult<u64> {
+    let deleted = sqlx::query(
+        "DELETE FROM ingress_spool WHERE published_at IS NOT NULL AND published_at < $1",
+    )
+    .bind(before)
+    .execute(db)
+    .await?;
+    Ok(deleted.rows_affected())
+}

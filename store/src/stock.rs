@@ -64,10 +64,11 @@ pub async fn reserve(
     .await?;
     if taken.rows_affected() == 0 {
         // Unlimited stock is not decremented; otherwise a concurrent order took the units.
-        let unlimited: bool = sqlx::query_scalar("SELECT stock_quantity = -1 FROM skus WHERE id = $1")
-            .bind(sku_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let unlimited: bool =
+            sqlx::query_scalar("SELECT stock_quantity = -1 FROM skus WHERE id = $1")
+                .bind(sku_id)
+                .fetch_one(&mut *tx)
+                .await?;
         if !unlimited {
             return Err(StoreError::InsufficientStock);
         }

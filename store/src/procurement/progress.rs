@@ -1,0 +1,92 @@
+//! Status changes of procurement orders driven by partner answers, callbacks and operators.
+//!
+//! Contract: each function changes one row and returns it, or [`StoreError::NotFound`]; the
+//! operator retry only restarts a `failed` order.
+
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use super::{ProcurementOrder, ProcurementStatus, COLUMNS};
+use crate::error::{StoreError, StoreResult};
+
+/// The partner accepted the order: store its ids and move to `status` (submitted / accepted).
+pub async fn mark_placed(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    status: ProcurementStatus,
+    upstream_order_id: Option<&str>,
+    upstream_order_no: Option<&str>,
+) -> StoreResult<ProcurementOrder> {
+    sqlx::query_as::<_, ProcurementOrder>(&format!(
+        "UPDATE procurement_orders
+         SET status = $2, upstream_order_id = coalesce($3, upstream_order_id),
+             upstream_order_no = coalesce($4, upstream_order_no), next_attempt_at = NULL
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(status)
+    .bind(upstream_order_id)
+    .bind(upstream_order_no)
+    .fetch_optional(db)
+    .await?
+    .ok_or(StoreError::NotFound("procurement order"))
+}
+
+/// Delivered: store the delivery content and move to `fulfilled` (the first delivery time stays).
+pub async fn mark_delivered(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    delivery_content: &serde_json::Value,
+) -> StoreResult<ProcurementOrder> {
+    sqlx::query_as::<_, ProcurementOrder>(&format!(
+        "UPDATE procurement_orders
+         SET status = 'fulfilled', delivery_content = $2,
+             delivered_at = coalesce(delivered_at, now()), next_attempt_at = NULL
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(delivery_content)
+    .fetch_optional(db)
+    .await?
+    .ok_or(StoreError::NotFound("procurement order"))
+}
+
+/// Sets the status (callbacks: canceled, refunded, completed, ...).
+pub async fn set_status(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    status: ProcurementStatus,
+) -> StoreResult<ProcurementOrder> {
+    sqlx::query_as::<_, ProcurementOrder>(&format!(
+        "UPDATE procurement_orders SET status = $2 WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(status)
+    .fetch_optional(db)
+    .await?
+    .ok_or(StoreError::NotFound("procurement order"))
+}
+
+/// Operator retry of a `failed` order: back to `pending`, due now. Other statuses are refused.
+pub async fn retry_now(db: impl PgExecutor<'_> + Copy, id: Uuid) -> StoreResult<ProcurementOrder> {
+    let updated = sqlx::query_as::<_, ProcurementOrder>(&format!(
+        "UPDATE procurement_orders SET status = 'pending', next_attempt_at = now()
+         WHERE id = $1 AND status = 'failed' RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    match updated {
+        Some(order) => Ok(order),
+        None => {
+            let current = super::get(db, id)
+                .await?
+                .ok_or(StoreError::NotFound("procurement order"))?;
+            Err(StoreError::InvalidTransition {
+                entity: "procurement order",
+                from: current.status.to_string(),
+                action: "retry",
+            })
+        }
+    }
+}

@@ -31,7 +31,7 @@ port_open() { # host port
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0 || return 1
 }
 
-# start_broker NAME PORT STORAGE: starts a tansu broker in its own process group, records its pid.
+# start_broker NAME PORT STORAGE: starts a tansu broker in the background and records its pid.
 start_broker() {
   local name=$1 port=$2 storage=$3
   mkdir -p "$STACK_DIR"
@@ -40,11 +40,13 @@ start_broker() {
     return
   fi
   log "starting tansu ($name) on 127.0.0.1:$port with $storage"
-  (cd "$STACK_DIR" && setsid tansu broker \
+  # `$!` is the broker's own pid (no wrapper process), so stop_broker signals the broker itself.
+  (cd "$STACK_DIR"
+   tansu broker \
       --storage-engine "$storage" \
       --listener-url "tcp://127.0.0.1:$port" \
       --advertised-listener-url "tcp://127.0.0.1:$port" \
-      >"$STACK_DIR/$name.log" 2>&1 & echo $! >"$STACK_DIR/$name.pid")
+      </dev/null >"$STACK_DIR/$name.log" 2>&1 & echo $! >"$STACK_DIR/$name.pid")
   for _ in $(seq 1 100); do
     port_open 127.0.0.1 "$port" && return
     sleep 0.1

@@ -1,0 +1,22 @@
+//! One module per subcommand; [`run`] dispatches.
+
+pub mod config;
+pub mod migrate;
+pub mod topics;
+pub mod up;
+pub mod worker;
+
+use crate::settings::Settings;
+use crate::Command;
+
+/// Runs one subcommand to completion.
+pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Up => up::run(settings, up::Roles::all()).await,
+        Command::Ingress => up::run(settings, up::Roles::ingress_only()).await,
+        Command::Worker { name } => up::run(settings, up::Roles::worker(name)).await,
+        Command::Migrate => migrate::run(&settings).await,
+        Command::Topics => topics::run(&settings).await,
+        Command::Config => config::run(&settings),
+    }
+}

@@ -1,0 +1,116 @@
+//! What every long-running role does around its own work: telemetry, the shutdown root, the
+//! metrics registry, readiness probes (database and broker) and the admin listener.
+//!
+//! [`Process::start`] brings these up without waiting for the broker or the database: a role
+//! that starts before its dependencies reports not-ready on `/readyz` and retries, it never
+//! panics. [`Process::finish`] drains everything within the configured grace period.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use prometheus_client::registry::Registry;
+use sqlx::PgPool;
+use switchyard_runtime::admin::AdminServer;
+use switchyard_runtime::database::{self, DatabaseProbe};
+use switchyard_runtime::readiness::{Probe, ProbeFuture, Readiness};
+use switchyard_runtime::shutdown::{DrainOutcome, ShutdownRoot};
+use switchyard_runtime::telemetry::{self, TelemetryGuard};
+use switchyard_topics::Producer;
+
+use crate::settings::Settings;
+
+/// Timeout of each readiness probe.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The plumbing of one running process.
+pub struct Process {
+    /// Every task hangs off this root.
+    pub shutdown: ShutdownRoot,
+    /// Lazy database pool (connects on first use).
+    pub pool: PgPool,
+    /// The process's producer (idempotent, acks=all).
+    pub producer: Producer,
+    /// Metrics registry; components register before [`Process::serve_admin`].
+    pub registry: Registry,
+    _telemetry: TelemetryGuard,
+}
+
+impl Process {
+    /// Telemetry, signals, database pool and producer; nothing here waits for the network.
+    pub fn start(settings: &Settings) -> anyhow::Result<Self> {
+        let telemetry = telemetry::init(&settings.telemetry)?;
+        let shutdown = ShutdownRoot::new();
+        shutdown.listen_for_signals();
+        let pool = database::connect(&settings.database)?;
+        let producer = Producer::new(&settings.kafka).context("creating the Kafka producer")?;
+        Ok(Self {
+            shutdown,
+            pool,
+            producer,
+            registry: Registry::with_prefix("switchyard"),
+            _telemetry: telemetry,
+        })
+    }
+
+    /// Binds and serves the admin listener (health, readiness, metrics, plus `routes`); returns
+    /// the bound address (the configured port may be 0).
+    pub async fn serve_admin(
+        &mut self,
+        settings: &Settings,
+        routes: axum::Router,
+    ) -> anyhow::Result<SocketAddr> {
+        let readiness = Readiness::new(PROBE_TIMEOUT)
+            .with(DatabaseProbe(self.pool.clone()))
+            .with(BrokerProbe(self.producer.clone()));
+        let registry = Arc::new(std::mem::take(&mut self.registry));
+        let server = AdminServer::new(readiness, registry).with_routes(routes);
+        let listener = tokio::net::TcpListener::bind(settings.admin.listen)
+            .await
+            .with_context(|| format!("binding the admin listener on {}", settings.admin.listen))?;
+        let address = listener.local_addr()?;
+        tracing::info!(%address, "admin listener: /healthz /readyz /metrics");
+        let token = self.shutdown.token();
+        self.shutdown.spawn(async move {
+            if let Err(error) = server.serve(listener, token).await {
+                tracing::error!(%error, "admin listener failed");
+            }
+        });
+        Ok(address)
+    }
+
+    /// Waits for the first signal, then drains every task within the grace period.
+    pub async fn finish(self, settings: &Settings) {
+        self.shutdown.token().cancelled().await;
+        let grace = Duration::from_millis(settings.shutdown.grace_ms);
+        match self.shutdown.drain(grace).await {
+            DrainOutcome::Clean => tracing::info!("drained; bye"),
+            DrainOutcome::TimedOut { remaining } => {
+                tracing::warn!(remaining, "grace period over; exiting with tasks still running")
+            }
+        }
+        if let Err(error) = self.producer.flush(Duration::from_secs(5)) {
+            tracing::warn!(%error, "producer flush on exit failed");
+        }
+    }
+}
+
+/// Readiness probe: the broker answers a metadata request.
+struct BrokerProbe(Producer);
+
+impl Probe for BrokerProbe {
+    fn name(&self) -> &'static str {
+        "broker"
+    }
+
+    fn check(&self) -> ProbeFuture<'_> {
+        Box::pin(async move {
+            if self.0.broker_reachable(PROBE_TIMEOUT).await {
+                Ok(())
+            } else {
+                Err("broker did not answer a metadata request".to_owned())
+            }
+        })
+    }
+}

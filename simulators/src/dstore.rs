@@ -1,1 +1,0 @@
-//! dstore simulator (in progress).

@@ -1,0 +1,159 @@
+//! The ingress spool and stored answers for repeated pushes.
+
+use std::collections::BTreeMap;
+
+use switchyard_store::dedupe::{self, Claim, StoredAnswer};
+use switchyard_store::spool::{self, NewSpooledEvent};
+use switchyard_store::StoreError;
+use uuid::Uuid;
+
+use crate::support::database;
+
+#[tokio::test]
+async fn the_spool_drains_in_acknowledgement_order_and_dedupes_event_ids() {
+    let db = database().await;
+    let headers = BTreeMap::from([("traceparent".to_owned(), "00-abc-def-01".to_owned())]);
+    let mut event_ids = Vec::new();
+    for n in 0..5u8 {
+        let event_id = Uuid::now_v7();
+        event_ids.push(event_id);
+        let payload = [n];
+        let event = NewSpooledEvent {
+            event_id,
+            topic: "orders.accepted",
+            key: Some(b"order-1"),
+            payload: &payload,
+            headers: &headers,
+        };
+        assert!(spool::insert(db.pool(), &event)
+            .await
+            .expect("spool")
+            .is_created());
+    }
+    let repeat = NewSpooledEvent {
+        event_id: event_ids[0],
+        topic: "orders.accepted",
+        key: None,
+        payload: b"x",
+        headers: &headers,
+    };
+    assert!(!spool::insert(db.pool(), &repeat)
+        .await
+        .expect("repeat")
+        .is_created());
+    assert_eq!(spool::pending_count(db.pool()).await.expect("count"), 5);
+
+    let first = spool::next_batch(db.pool(), 3).await.expect("batch");
+    assert_eq!(
+        first.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        event_ids[..3].to_vec()
+    );
+    assert_eq!(first[0].headers, headers);
+    assert_eq!(first[0].payload, vec![0]);
+    let ids: Vec<i64> = first.iter().map(|e| e.id).collect();
+    assert_eq!(
+        spool::mark_published(db.pool(), &ids).await.expect("mark"),
+        3
+    );
+    assert_eq!(
+        spool::mark_published(db.pool(), &ids)
+            .await
+            .expect("mark again"),
+        0
+    );
+
+    let rest = spool::next_batch(db.pool(), 10).await.expect("batch");
+    assert_eq!(
+        rest.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        event_ids[3..].to_vec()
+    );
+    let purged =
+        spool::purge_published(db.pool(), chrono::Utc::now() + chrono::Duration::seconds(1))
+            .await
+            .expect("purge");
+    assert_eq!(purged, 3);
+}
+
+#[tokio::test]
+async fn a_repeated_push_gets_the_first_answer() {
+    let db = database().await;
+    let first_event = Uuid::now_v7();
+    assert_eq!(
+        dedupe::claim(db.pool(), "dstore", "REQ-1", first_event)
+            .await
+            .expect("claim"),
+        Claim::New
+    );
+    let in_flight = dedupe::claim(db.pool(), "dstore", "REQ-1", Uuid::now_v7())
+        .await
+        .expect("claim");
+    assert_eq!(
+        in_flight,
+        Claim::InFlight {
+            event_id: first_event
+        }
+    );
+
+    let answer = StoredAnswer {
+        status: 200,
+        body: br#"{"result":{"resultStatus":"S"}}"#.to_vec(),
+    };
+    dedupe::record_answer(db.pool(), "dstore", "REQ-1", &answer)
+        .await
+        .expect("answer");
+    let other = StoredAnswer {
+        status: 500,
+        body: b"later".to_vec(),
+    };
+    dedupe::record_answer(db.pool(), "dstore", "REQ-1", &other)
+        .await
+        .expect("first answer wins");
+    let repeat = dedupe::claim(db.pool(), "dstore", "REQ-1", Uuid::now_v7())
+        .await
+        .expect("claim");
+    assert_eq!(
+        repeat,
+        Claim::Answered {
+            event_id: first_event,
+            answer
+        }
+    );
+    assert_eq!(
+        dedupe::claim(db.pool(), "daojia", "REQ-1", Uuid::now_v7())
+            .await
+            .expect("claim"),
+        Claim::New,
+        "keys are per channel"
+    );
+
+    let lost = Uuid::now_v7();
+    assert_eq!(
+        dedupe::claim(db.pool(), "daojia", "58-9", lost)
+            .await
+            .expect("claim"),
+        Claim::New
+    );
+    assert!(dedupe::release(db.pool(), "daojia", "58-9", lost)
+        .await
+        .expect("release"));
+    assert_eq!(
+        dedupe::claim(db.pool(), "daojia", "58-9", Uuid::now_v7())
+            .await
+            .expect("claim"),
+        Claim::New
+    );
+    assert!(!dedupe::release(db.pool(), "dstore", "REQ-1", first_event)
+        .await
+        .expect("answered claims stay"));
+    let missing = dedupe::record_answer(
+        db.pool(),
+        "dstore",
+        "nope",
+        &StoredAnswer {
+            status: 200,
+            body: vec![],
+        },
+    )
+    .await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))));
+}

@@ -8,8 +8,9 @@
 
 use std::path::Path;
 
-use figment::providers::{Format, Serialized, Toml};
-use figment::Figment;
+use figment::providers::{Format, Toml};
+use figment::value::{Dict, Map};
+use figment::{Figment, Metadata, Profile, Provider};
 use serde::de::DeserializeOwned;
 
 /// Prefix of every configuration environment variable.
@@ -55,14 +56,41 @@ where
         }
         figment = figment.merge(Toml::file(path));
     }
-    let pairs: Vec<(String, String)> = env
+    let mut variables: Vec<EnvVariable> = env
         .into_iter()
-        .filter_map(|(name, value)| Some((env_key(&name)?, value)))
+        .filter_map(|(name, value)| {
+            let key = env_key(&name)?;
+            Some(EnvVariable { name, key, value })
+        })
         .collect();
-    for (key, value) in pairs {
-        figment = figment.merge(Serialized::global(&key, parse_env_value(&value)));
+    // Deterministic layering when two variables set the same key.
+    variables.sort_by(|a, b| a.name.cmp(&b.name));
+    for variable in variables {
+        figment = figment.merge(variable);
     }
-    figment.extract().map_err(|error| ConfigError(one_line(&error)))
+    figment
+        .extract()
+        .map_err(|error| ConfigError(one_line(&error)))
+}
+
+/// One `SWITCHYARD_…` variable as a figment provider, so errors name the variable.
+struct EnvVariable {
+    name: String,
+    key: String,
+    value: String,
+}
+
+impl Provider for EnvVariable {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(format!("environment variable {}", self.name))
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let dict = figment::util::nest(&self.key, parse_env_value(&self.value))
+            .into_dict()
+            .unwrap_or_default();
+        Ok(Profile::Default.collect(dict))
+    }
 }
 
 /// Maps an environment variable name to a dotted configuration key, or `None` when the variable
@@ -86,14 +114,23 @@ fn parse_env_value(value: &str) -> figment::value::Value {
         .unwrap_or_else(|_| figment::value::Value::from(value.to_owned()))
 }
 
+/// `key.path: what is wrong (from where)` for the first error.
 fn one_line(error: &figment::Error) -> String {
-    let mut text = error.to_string().replace('\n', " ");
-    if let Some(first) = error.clone().into_iter().next() {
-        if !first.path.is_empty() && !text.contains(&first.path.join(".")) {
-            text = format!("`{}`: {text}", first.path.join("."));
-        }
+    let Some(first) = error.clone().into_iter().next() else {
+        return error.to_string().replace('\n', " ");
+    };
+    let source = first
+        .metadata
+        .as_ref()
+        .map(|metadata| format!(" (from {})", metadata.name))
+        .unwrap_or_default();
+    let key = first.path.join(".");
+    let kind = first.kind.to_string().replace('\n', " ");
+    if key.is_empty() {
+        format!("{kind}{source}")
+    } else {
+        format!("`{key}`: {kind}{source}")
     }
-    text
 }
 
 #[cfg(test)]

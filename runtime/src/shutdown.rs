@@ -136,8 +136,14 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(100)).await;
             flag.store(true, Ordering::SeqCst);
         });
-        assert_eq!(root.drain(Duration::from_secs(5)).await, DrainOutcome::Clean);
-        assert!(finished.load(Ordering::SeqCst), "task finished before drain returned");
+        assert_eq!(
+            root.drain(Duration::from_secs(5)).await,
+            DrainOutcome::Clean
+        );
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "task finished before drain returned"
+        );
     }
 
     #[tokio::test]

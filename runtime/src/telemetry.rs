@@ -107,9 +107,9 @@ pub fn init(config: &TelemetryConfig) -> Result<TelemetryGuard, TelemetryError> 
         .as_deref()
         .map(|endpoint| build_provider(endpoint, &config.service_name))
         .transpose()?;
-    let otel_layer = provider.as_ref().map(|provider| {
-        tracing_opentelemetry::layer().with_tracer(provider.tracer("switchyard"))
-    });
+    let otel_layer = provider
+        .as_ref()
+        .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("switchyard")));
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
     tracing_subscriber::registry()

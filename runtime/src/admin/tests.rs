@@ -54,7 +54,11 @@ async fn readyz_follows_the_probes() {
     assert!(body.contains("connection refused"), "{body}");
 
     let (status, _) = get(server.router(), "/healthz").await;
-    assert_eq!(status, StatusCode::OK, "liveness does not depend on dependencies");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "liveness does not depend on dependencies"
+    );
 }
 
 #[tokio::test]

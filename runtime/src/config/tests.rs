@@ -48,7 +48,11 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn defaults_then_file_then_environment() {
     let mut file = tempfile::NamedTempFile::new().unwrap();
-    writeln!(file, "name = \"from-file\"\nport = 9000\n[nested]\ntiers = [1, 2]").unwrap();
+    writeln!(
+        file,
+        "name = \"from-file\"\nport = 9000\n[nested]\ntiers = [1, 2]"
+    )
+    .unwrap();
 
     let only_defaults: Sample = load_from(None, env(&[])).unwrap();
     assert_eq!(only_defaults.name, "default");
@@ -83,7 +87,11 @@ fn unknown_key_in_environment_is_an_error_naming_it() {
     let error = load_from::<Sample>(None, env(&[("SWITCHYARD_NESTED__ENABLD", "true")]))
         .unwrap_err()
         .to_string();
-    assert!(error.contains("enabld"), "{error}");
+    assert!(error.contains("`nested.enabld`"), "{error}");
+    assert!(
+        error.contains("environment variable SWITCHYARD_NESTED__ENABLD"),
+        "names the variable: {error}"
+    );
     assert!(!error.contains('\n'), "one line: {error}");
 }
 
@@ -94,7 +102,8 @@ fn unknown_key_in_file_is_an_error_naming_it() {
     let error = load_from::<Sample>(Some(file.path()), env(&[]))
         .unwrap_err()
         .to_string();
-    assert!(error.contains("prot"), "{error}");
+    assert!(error.contains("`prot`"), "{error}");
+    assert!(error.contains("TOML file"), "names the file: {error}");
 }
 
 #[test]

@@ -38,6 +38,8 @@ pub struct KafkaConfig {
     pub max_buffered: usize,
     /// How long shutdown and partition revocation wait for running handlers.
     pub drain_timeout_ms: u64,
+    /// Consumer session timeout: how fast a dead member's partitions move to another.
+    pub session_timeout_ms: u64,
     /// How often the runner looks for parked events whose retry is due.
     pub retry_poll_interval_ms: u64,
     /// Optional SASL/PLAIN or SCRAM credentials.
@@ -72,6 +74,7 @@ impl Default for KafkaConfig {
             max_in_flight: 64,
             max_buffered: 1_024,
             drain_timeout_ms: 10_000,
+            session_timeout_ms: 10_000,
             retry_poll_interval_ms: 200,
             sasl: None,
             extra: BTreeMap::new(),
@@ -127,6 +130,7 @@ impl fmt::Debug for KafkaConfig {
             .field("max_in_flight", &self.max_in_flight)
             .field("max_buffered", &self.max_buffered)
             .field("drain_timeout_ms", &self.drain_timeout_ms)
+            .field("session_timeout_ms", &self.session_timeout_ms)
             .field("retry_poll_interval_ms", &self.retry_poll_interval_ms)
             .field("sasl", &self.sasl)
             // Values may be credentials (ssl.key.password, ...): show the names only.

@@ -21,4 +21,7 @@ pub use config::KafkaConfig;
 pub use events::Event;
 pub use processed::{mark_processed, ProcessedMark};
 pub use producer::{DeliveryReport, ProduceError, Producer};
-pub use runner::{Consumable, Delivery, Handler, HandlerError};
+pub use runner::{
+    replay, Consumable, Delivery, Handler, HandlerError, ReplayError, ReplayReport, ReplayRequest,
+    Runner, RunnerError, RunnerMetrics, PARKED_EVENTS_DDL,
+};

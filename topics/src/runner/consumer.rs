@@ -1,0 +1,192 @@
+//! The Kafka side of the runner: the consumer's configuration, its context (rebalance and
+//! statistics callbacks) and the poll thread.
+//!
+//! The poll thread owns all calls to `poll`, so rebalance callbacks run there and may block:
+//! on revocation it asks the dispatcher to drain the revoked partitions (finish running
+//! handlers, store their offsets) and waits, bounded by the drain timeout, then commits
+//! synchronously before the partitions move to another member.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::message::{Headers, Message};
+use rdkafka::statistics::Statistics;
+use rdkafka::topic_partition_list::TopicPartitionList;
+use rdkafka::ClientContext;
+use tokio::sync::mpsc;
+
+use super::metrics::PartitionLabels;
+use super::parking::Record;
+use crate::config::KafkaConfig;
+
+/// `(full topic, partition)`.
+pub(crate) type TopicPartition = (String, i32);
+
+/// Assignment changes, sent from the poll thread to the dispatcher.
+pub(crate) enum Control {
+    /// Partitions assigned in assignment generation `.0`.
+    Assigned(u64, Vec<TopicPartition>),
+    /// Partitions revoked; the dispatcher answers on `.1` once drained.
+    Revoked(Vec<TopicPartition>, std::sync::mpsc::Sender<()>),
+}
+
+/// A fetched record tagged with the assignment generation it was fetched under, so records
+/// fetched before a revocation are never mistaken for records of a later assignment.
+pub(crate) struct Fetched {
+    pub(crate) generation: u64,
+    pub(crate) record: Record,
+}
+
+/// Consumer context: rebalance hand-off to the dispatcher and lag metrics.
+pub(crate) struct RunnerContext {
+    control: mpsc::UnboundedSender<Control>,
+    generation: AtomicU64,
+    pub(crate) closing: AtomicBool,
+    drain_timeout: Duration,
+    group: String,
+    lag: Family<PartitionLabels, Gauge>,
+}
+
+impl RunnerContext {
+    pub(crate) fn new(
+        control: mpsc::UnboundedSender<Control>,
+        drain_timeout: Duration,
+        group: String,
+        lag: Family<PartitionLabels, Gauge>,
+    ) -> Self {
+        Self {
+            control,
+            generation: AtomicU64::new(0),
+            closing: AtomicBool::new(false),
+            drain_timeout,
+            group,
+            lag,
+        }
+    }
+
+    fn lag_labels(&self, topic: &str, partition: i32) -> PartitionLabels {
+        PartitionLabels {
+            consumer_group: self.group.clone(),
+            topic: topic.to_owned(),
+            partition: partition.to_string(),
+        }
+    }
+}
+
+fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
+    list.elements()
+        .iter()
+        .map(|element| (element.topic().to_owned(), element.partition()))
+        .collect()
+}
+
+impl ClientContext for RunnerContext {
+    fn stats(&self, statistics: Statistics) {
+        for (topic, stats) in statistics.topics {
+            for (partition, stats) in stats.partitions {
+                if partition >= 0 && stats.consumer_lag >= 0 {
+                    self.lag
+                        .get_or_create(&self.lag_labels(&topic, partition))
+                        .set(stats.consumer_lag);
+                }
+            }
+        }
+    }
+}
+
+impl ConsumerContext for RunnerContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let Rebalance::Revoke(list) = rebalance else {
+            return;
+        };
+        let revoked = partitions(list);
+        for (topic, partition) in &revoked {
+            self.lag.remove(&self.lag_labels(topic, *partition));
+        }
+        if !self.closing.load(Ordering::SeqCst) {
+            let (ack, drained) = std::sync::mpsc::channel();
+            if self.control.send(Control::Revoked(revoked, ack)).is_ok() {
+                let _ = drained.recv_timeout(self.drain_timeout);
+            }
+        }
+        // Commit what the drain stored before another member starts from the committed offset.
+        if let Err(error) = consumer.commit_consumer_state(CommitMode::Sync) {
+            tracing::debug!(consumer_group = %self.group, %error, "commit on revoke");
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(list) = rebalance {
+            let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+            let _ = self
+                .control
+                .send(Control::Assigned(generation, partitions(list)));
+        }
+    }
+}
+
+/// librdkafka settings of a runner's consumer.
+pub(crate) fn consumer_config(config: &KafkaConfig, group: &str) -> ClientConfig {
+    let mut client = config.client_config();
+    client
+        .set("group.id", group)
+        .set("enable.auto.commit", "true")
+        .set("auto.commit.interval.ms", "1000")
+        // At-least-once: only offsets the dispatcher stored after the effect are committed.
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "false")
+        .set("session.timeout.ms", config.session_timeout_ms.to_string())
+        .set("statistics.interval.ms", "5000");
+    client
+}
+
+/// Polls until `stop` is set or the dispatcher hangs up, forwarding records.
+pub(crate) fn poll_loop(
+    consumer: Arc<BaseConsumer<RunnerContext>>,
+    records: mpsc::Sender<Fetched>,
+    stop: Arc<AtomicBool>,
+) {
+    while !stop.load(Ordering::SeqCst) {
+        match consumer.poll(Duration::from_millis(100)) {
+            None => {}
+            Some(Err(error)) => {
+                tracing::warn!(%error, "consumer error");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Some(Ok(message)) => {
+                let generation = consumer.context().generation.load(Ordering::SeqCst);
+                let record = Record {
+                    topic: message.topic().to_owned(),
+                    partition: message.partition(),
+                    offset: message.offset(),
+                    key: message
+                        .key()
+                        .map(|key| String::from_utf8_lossy(key).into_owned())
+                        .unwrap_or_default(),
+                    payload: message.payload().map(<[u8]>::to_vec),
+                    headers: message
+                        .headers()
+                        .map(|headers| {
+                            headers
+                                .iter()
+                                .map(|h| (h.key.to_owned(), h.value.unwrap_or_default().to_vec()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+                if records
+                    .blocking_send(Fetched { generation, record })
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        }
+    }
+}

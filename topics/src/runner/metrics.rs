@@ -1,0 +1,97 @@
+//! Runner metrics: handled, failed, retried and dead-lettered counters per consumer group and
+//! topic, and consumer lag per partition (from librdkafka statistics).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+/// Labels of the event counters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct EventLabels {
+    /// Consumer group.
+    pub consumer_group: String,
+    /// Full topic name.
+    pub topic: String,
+}
+
+/// Labels of handler failures.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct FailureLabels {
+    /// Consumer group.
+    pub consumer_group: String,
+    /// Full topic name.
+    pub topic: String,
+    /// `permanent`, `transient` or `undecodable`.
+    pub kind: String,
+}
+
+/// Labels of the lag gauge.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct PartitionLabels {
+    /// Consumer group.
+    pub consumer_group: String,
+    /// Full topic name.
+    pub topic: String,
+    /// Partition number.
+    pub partition: String,
+}
+
+/// The runner's metric families; register once per process and clone into every runner.
+#[derive(Debug, Clone, Default)]
+pub struct RunnerMetrics {
+    pub(crate) handled: Family<EventLabels, Counter>,
+    pub(crate) failed: Family<FailureLabels, Counter>,
+    pub(crate) retried: Family<EventLabels, Counter>,
+    pub(crate) dead_lettered: Family<EventLabels, Counter>,
+    pub(crate) lag: Family<PartitionLabels, Gauge>,
+}
+
+impl RunnerMetrics {
+    /// Creates the families and registers them in `registry`.
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = Self::default();
+        registry.register(
+            "switchyard_consumer_handled",
+            "Events whose handler succeeded",
+            metrics.handled.clone(),
+        );
+        registry.register(
+            "switchyard_consumer_failed",
+            "Handler failures by kind",
+            metrics.failed.clone(),
+        );
+        registry.register(
+            "switchyard_consumer_retried",
+            "Events parked for a delayed retry",
+            metrics.retried.clone(),
+        );
+        registry.register(
+            "switchyard_consumer_dead_lettered",
+            "Events sent to a dead-letter topic",
+            metrics.dead_lettered.clone(),
+        );
+        registry.register(
+            "switchyard_consumer_lag",
+            "Messages between the consumer position and the partition end",
+            metrics.lag.clone(),
+        );
+        metrics
+    }
+
+    pub(crate) fn event(group: &str, topic: &str) -> EventLabels {
+        EventLabels {
+            consumer_group: group.to_owned(),
+            topic: topic.to_owned(),
+        }
+    }
+
+    pub(crate) fn failure(group: &str, topic: &str, kind: &str) -> FailureLabels {
+        FailureLabels {
+            consumer_group: group.to_owned(),
+            topic: topic.to_owned(),
+            kind: kind.to_owned(),
+        }
+    }
+}

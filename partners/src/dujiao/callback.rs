@@ -5,6 +5,7 @@
 //! delivered; anything else is a retryable [`DujiaoError::CallbackRejected`], and the relayer
 //! retries on [`CALLBACK_RETRY_SCHEDULE`] with [`CALLBACK_TIMEOUT`] per attempt.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -12,7 +13,9 @@ use reqwest::Url;
 use secrecy::SecretString;
 
 use super::error::DujiaoError;
-use super::sign::{sign, CALLBACK_SIGNED_PATH, HEADER_API_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use super::sign::{
+    UniqueSigner, CALLBACK_SIGNED_PATH, HEADER_API_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+};
 use super::wire::{CallbackAck, CallbackBody};
 use crate::policy::{accept_any, PartnerHttp, PartnerHttpError};
 
@@ -28,6 +31,12 @@ pub const CALLBACK_RETRY_SCHEDULE: [Duration; 5] = [
 /// Timeout of one callback attempt.
 pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// One signer for every callback of this process, so retries never repeat a signature.
+fn callback_signer() -> &'static UniqueSigner {
+    static SIGNER: OnceLock<UniqueSigner> = OnceLock::new();
+    SIGNER.get_or_init(UniqueSigner::default)
+}
+
 /// Sends one signed callback; `Ok` only on HTTP 200 with `ok:true`.
 pub async fn send_callback(
     http: &PartnerHttp,
@@ -40,8 +49,13 @@ pub async fn send_callback(
     let bytes = serde_json::to_vec(body)
         .map_err(|err| DujiaoError::Config(format!("callback body: {err}")))?;
     let build = |client: &reqwest::Client| {
-        let timestamp = Utc::now().timestamp();
-        let signature = sign(api_secret, "POST", CALLBACK_SIGNED_PATH, timestamp, &bytes);
+        let (timestamp, signature) = callback_signer().sign(
+            api_secret,
+            "POST",
+            CALLBACK_SIGNED_PATH,
+            Utc::now().timestamp(),
+            &bytes,
+        );
         Ok::<_, PartnerHttpError>(
             client
                 .post(url.clone())

@@ -1,12 +1,13 @@
 //! [`DujiaoClient`]: calls an upstream Dujiao-Next site's provider API for one connection.
 //!
 //! Contract: every call goes through the connection's [`PartnerHttp`] (rate limit, timeout,
-//! backoff, `Retry-After`) and is signed afresh per attempt. `create_order` carries
+//! backoff, `Retry-After`) and is signed afresh per attempt, never twice with the same signature. `create_order` carries
 //! `downstream_order_no`, the provider's idempotency key, so a retried create never buys twice.
 //! A 200 answer with `ok:false` and `internal_error` is retried; every other `ok:false` answer is
 //! returned as a typed [`DujiaoError`] whose `is_retryable` follows the never-retry list.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::{Method, Url};
@@ -15,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::error::{DujiaoError, DujiaoErrorCode};
-use super::sign::{sign, HEADER_API_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use super::sign::{UniqueSigner, HEADER_API_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use super::wire::{
     CancelAnswer, CategoriesAnswer, Category, CreateOrderAnswer, CreateOrderRequest, ErrorBody,
     OrderDetail, PingAnswer, Product, ProductAnswer, ProductPage,
@@ -56,6 +57,7 @@ pub struct DujiaoClient {
     base: String,
     api_key: String,
     api_secret: SecretString,
+    signer: Arc<UniqueSigner>,
 }
 
 impl fmt::Debug for DujiaoClient {
@@ -84,6 +86,7 @@ impl DujiaoClient {
             base,
             api_key: connection.api_key,
             api_secret: connection.api_secret,
+            signer: Arc::new(UniqueSigner::default()),
         })
     }
 
@@ -182,14 +185,10 @@ impl DujiaoClient {
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         let build = |client: &reqwest::Client| {
-            let timestamp = Utc::now().timestamp();
-            let signature = sign(
-                &self.api_secret,
-                method.as_str(),
-                url.path(),
-                timestamp,
-                &body,
-            );
+            let now = Utc::now().timestamp();
+            let (timestamp, signature) =
+                self.signer
+                    .sign(&self.api_secret, method.as_str(), url.path(), now, &body);
             let mut request = client
                 .request(method.clone(), url.clone())
                 .header(HEADER_API_KEY, &self.api_key)

@@ -23,8 +23,8 @@ pub use error::{DujiaoAuthError, DujiaoError, DujiaoErrorCode};
 pub use replay::ReplayCache;
 pub use sensitive::Sensitive;
 pub use sign::{
-    body_md5_hex, sign, signing_string, DujiaoSignature, CALLBACK_SIGNED_PATH, HEADER_API_KEY,
-    HEADER_SIGNATURE, HEADER_TIMESTAMP,
+    body_md5_hex, sign, signing_string, DujiaoSignature, UniqueSigner, CALLBACK_SIGNED_PATH,
+    HEADER_API_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 pub use status::{CallbackOutcome, DujiaoOrderStatus};
 pub use verify::{

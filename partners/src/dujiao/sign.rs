@@ -7,6 +7,9 @@ use md5::{Digest, Md5};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
+use super::replay::{ReplayCache, ReplayVerdict};
+use super::verify::SIGNATURE_WINDOW;
+
 /// Header carrying the caller's API key.
 pub const HEADER_API_KEY: &str = "Dujiao-Next-Api-Key";
 /// Header carrying the Unix-seconds timestamp that was signed.
@@ -63,6 +66,52 @@ pub fn sign(
     DujiaoSignature(mac.finalize().into_bytes().into())
 }
 
+/// Signs requests so that no two ever carry the same signature.
+///
+/// Dujiao-Next has no nonce: two identical requests (a retry, a repeated poll) in the same second
+/// sign identically, and a receiver with replay protection would refuse the second. This signer
+/// remembers what it signed inside the window and moves the timestamp forward a second (at most
+/// [`MAX_TIMESTAMP_LEAD`] s, well inside the ±60 s window) until the signature is new.
+#[derive(Debug)]
+pub struct UniqueSigner {
+    used: ReplayCache,
+}
+
+/// How far ahead of the clock a [`UniqueSigner`] may move a timestamp.
+pub const MAX_TIMESTAMP_LEAD: i64 = 30;
+
+impl Default for UniqueSigner {
+    fn default() -> Self {
+        UniqueSigner {
+            used: ReplayCache::new(100_000),
+        }
+    }
+}
+
+impl UniqueSigner {
+    /// Signs at `now` (Unix seconds) or the first later second whose signature is unused.
+    pub fn sign(
+        &self,
+        secret: &SecretString,
+        method: &str,
+        path: &str,
+        now: i64,
+        body: &[u8],
+    ) -> (i64, DujiaoSignature) {
+        let mut timestamp = now;
+        loop {
+            let signature = sign(secret, method, path, timestamp, body);
+            let verdict = self
+                .used
+                .check_and_insert(&signature, timestamp + SIGNATURE_WINDOW, now);
+            if verdict != ReplayVerdict::Replayed || timestamp >= now + MAX_TIMESTAMP_LEAD {
+                return (timestamp, signature);
+            }
+            timestamp += 1;
+        }
+    }
+}
+
 /// A keyed HMAC; any key length is valid for HMAC, so construction cannot fail.
 pub(crate) fn new_mac(secret: &SecretString) -> Hmac<Sha256> {
     match <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes()) {
@@ -111,6 +160,17 @@ mod tests {
             signature.to_hex(),
             "70e5ddd685198f8b2c3acd26b6011dfe6a15d09c94d0b40b9a01086d86f469d8"
         );
+    }
+
+    #[test]
+    fn unique_signer_never_repeats_a_signature() {
+        let signer = UniqueSigner::default();
+        let (t1, s1) = signer.sign(&secret(), "GET", "/x", 1_000, b"");
+        let (t2, s2) = signer.sign(&secret(), "GET", "/x", 1_000, b"");
+        assert_eq!((t1, t2), (1_000, 1_001));
+        assert_ne!(s1, s2);
+        let (t3, _) = signer.sign(&secret(), "GET", "/y", 1_000, b"");
+        assert_eq!(t3, 1_000, "a different request keeps the current second");
     }
 
     #[test]

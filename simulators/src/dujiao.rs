@@ -1,1 +1,0 @@
-//! dujiao simulator (in progress).

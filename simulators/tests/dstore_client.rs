@@ -1,6 +1,9 @@
 //! The D-Store client (POS → D-Store) against the D-Store simulator over real HTTP: signing and
 //! answer verification, idempotency, retries on 5xx / 429 / timeout / `U`, no retry on `F`.
 
+// Test fixtures and helpers panic on broken setup by design.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use switchyard_partners::dstore::wire::{

@@ -2,6 +2,9 @@
 //! with the D-Store key, a POS (here a minimal one built on the partners crate) verifies them and
 //! answers signed, and the simulator returns the POS's verified answer.
 
+// Test fixtures and helpers panic on broken setup by design.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

@@ -20,6 +20,8 @@ pub mod codes {
     pub const SERVICE_UNAVAILABLE: &str = "10";
     /// Remote service error; transient only with an `isp.` sub-code.
     pub const REMOTE_SERVICE_ERROR: &str = "15";
+    /// No `method`.
+    pub const MISSING_METHOD: &str = "21";
     /// Unknown `method`.
     pub const INVALID_METHOD: &str = "22";
     /// No `sign`.

@@ -1,1 +1,0 @@
-//! qimen simulator (in progress).

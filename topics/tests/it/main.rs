@@ -1,0 +1,10 @@
+//! Integration tests of the topics crate against a real broker (tansu or
+//! `SWITCHYARD_TEST_BROKER`) and a real PostgreSQL (a fresh database per test).
+
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
+mod common;
+mod consumer_processes;
+mod contract;
+mod runner_behaviour;
+mod schemas;

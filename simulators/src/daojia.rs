@@ -1,1 +1,0 @@
-//! daojia simulator (in progress).

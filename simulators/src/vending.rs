@@ -1,1 +1,494 @@
-//! vending simulator (in progress).
+//! The vending platform (PROTOCOLS.md §5) for tests and load tests.
+//!
+//! Contract: `POST /api/openapi/v1/orders` reserves stock (idempotent on `trade_id`); an order
+//! unpaid after `order_expiry` closes and returns its stock; `PUT /orders/{id}` with status 1 pays,
+//! any other status cancels and returns stock; `POST /deliveries` dispenses one record, locks the
+//! machine for `dispense_lock`, and posts an unsigned `device.delivery.response` to the order's
+//! `notify_url` (a jam fault gives `floor_status` "2"); `POST /orders/{id}` answers status and
+//! records. Every call needs `Appid` (else HTTP 401 code 10008) and the right `AppSecret`;
+//! signed payloads are verified (else code 4006). Transport faults come from `/_faults`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::json;
+use switchyard_partners::vending::wire::{CreateOrder, DeliveryNotify, SignedBody};
+use switchyard_partners::vending::{decode_payload, FloorStatus, RecordStatus, VendingOrderStatus};
+
+use crate::faults::{spawn, FaultPlan, SimulatorHandle};
+
+/// Settings of the simulated platform.
+#[derive(Clone)]
+pub struct VendingSimConfig {
+    /// Expected `Appid`.
+    pub appid: String,
+    /// Expected `AppSecret`.
+    pub app_secret: String,
+    /// Merchant key for payload signatures.
+    pub merchant_key: String,
+    /// Stock per machine and product id: (units, unit price in minor units).
+    pub stock: HashMap<String, HashMap<String, (u32, i64)>>,
+    /// Unpaid orders close after this (20 minutes on the real platform).
+    pub order_expiry: Duration,
+    /// How long a dispense keeps the machine busy (about 45 s on the real platform).
+    pub dispense_lock: Duration,
+}
+
+impl std::fmt::Debug for VendingSimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VendingSimConfig")
+            .field("order_expiry", &self.order_expiry)
+            .field("dispense_lock", &self.dispense_lock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for VendingSimConfig {
+    /// Machine `12345678` with product `p1` (5 units at 3.50) and `p2` (1 unit at 2.00).
+    fn default() -> Self {
+        let machine = HashMap::from([("p1".to_owned(), (5, 350)), ("p2".to_owned(), (1, 200))]);
+        VendingSimConfig {
+            appid: "app-1".into(),
+            app_secret: "app-secret-1".into(),
+            merchant_key: "10001".into(),
+            stock: HashMap::from([("12345678".to_owned(), machine)]),
+            order_expiry: Duration::from_secs(20 * 60),
+            dispense_lock: Duration::from_millis(50),
+        }
+    }
+}
+
+/// One dispense record of a simulated order.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimRecord {
+    /// Record id.
+    pub id: String,
+    /// Product id.
+    pub product_id: String,
+    /// Unit price, minor units.
+    pub price: i64,
+    /// Status.
+    pub status: RecordStatus,
+}
+
+/// An order as the platform holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimOrder {
+    /// Platform order id.
+    pub order_id: String,
+    /// Merchant trade id.
+    pub trade_id: String,
+    /// Machine number.
+    pub machine_no: String,
+    /// Order status.
+    pub status: VendingOrderStatus,
+    /// One record per unit.
+    pub records: Vec<SimRecord>,
+    #[serde(skip)]
+    notify_url: String,
+    #[serde(skip)]
+    created: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    stock: HashMap<String, HashMap<String, (u32, i64)>>,
+    orders: Vec<SimOrder>,
+    machine_busy_until: HashMap<String, Instant>,
+    jam_next: u32,
+    notifications: Vec<DeliveryNotify>,
+}
+
+struct Platform {
+    config: VendingSimConfig,
+    inner: Mutex<Inner>,
+    notifier: reqwest::Client,
+}
+
+impl Platform {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic in one handler only spoils that test; keep serving.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The simulated vending platform; clones share one platform.
+#[derive(Clone)]
+pub struct VendingSimulator {
+    platform: Arc<Platform>,
+    faults: FaultPlan,
+}
+
+impl VendingSimulator {
+    /// A platform with this configuration.
+    pub fn new(config: VendingSimConfig) -> Self {
+        let inner = Inner {
+            stock: config.stock.clone(),
+            ..Inner::default()
+        };
+        let platform = Platform {
+            config,
+            inner: Mutex::new(inner),
+            notifier: reqwest::Client::new(),
+        };
+        VendingSimulator {
+            platform: Arc::new(platform),
+            faults: FaultPlan::new(),
+        }
+    }
+
+    /// The platform's routes behind its fault plan.
+    pub fn router(&self) -> Router {
+        let api = Router::new()
+            .route("/api/openapi/v1/orders", post(create))
+            .route("/api/openapi/v1/orders/{id}", post(query).put(update))
+            .route("/api/openapi/v1/deliveries", post(dispense))
+            .with_state(self.platform.clone());
+        let control = Router::new()
+            .route("/_control/orders", get(list_orders))
+            .route("/_control/jam/{count}", post(jam))
+            .with_state(self.platform.clone());
+        self.faults.wrap(api).merge(control)
+    }
+
+    /// Serves the platform on 127.0.0.1 with an OS-chosen port.
+    pub async fn spawn(&self) -> std::io::Result<SimulatorHandle> {
+        spawn(self.router()).await
+    }
+
+    /// The fault plan.
+    pub fn faults(&self) -> &FaultPlan {
+        &self.faults
+    }
+
+    /// The next `count` dispenses jam (`floor_status` "2").
+    pub fn jam_next(&self, count: u32) {
+        self.platform.lock().jam_next = count;
+    }
+
+    /// Every order, after expiring the overdue ones.
+    pub fn orders(&self) -> Vec<SimOrder> {
+        let mut inner = self.platform.lock();
+        expire(&self.platform.config, &mut inner);
+        inner.orders.clone()
+    }
+
+    /// Units of `product_id` left in `machine_no`.
+    pub fn stock(&self, machine_no: &str, product_id: &str) -> Option<u32> {
+        let mut inner = self.platform.lock();
+        expire(&self.platform.config, &mut inner);
+        inner
+            .stock
+            .get(machine_no)?
+            .get(product_id)
+            .map(|(units, _)| *units)
+    }
+
+    /// Dispense notifications sent so far.
+    pub fn notifications(&self) -> Vec<DeliveryNotify> {
+        self.platform.lock().notifications.clone()
+    }
+}
+
+fn answer(status: StatusCode, code: i64, message: &str, data: serde_json::Value) -> Response {
+    (
+        status,
+        Json(json!({"code": code, "message": message, "data": data})),
+    )
+        .into_response()
+}
+
+fn refuse(code: i64, message: &str) -> Response {
+    answer(StatusCode::OK, code, message, serde_json::Value::Null)
+}
+
+fn check_app(platform: &Platform, headers: &HeaderMap) -> Result<(), Response> {
+    let get = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    match (get("Appid"), get("AppSecret")) {
+        (Some(appid), Some(secret))
+            if appid == platform.config.appid && secret == platform.config.app_secret =>
+        {
+            Ok(())
+        }
+        (None, _) => Err(answer(
+            StatusCode::UNAUTHORIZED,
+            10008,
+            "missing Appid",
+            json!(null),
+        )),
+        _ => Err(answer(
+            StatusCode::UNAUTHORIZED,
+            10009,
+            "invalid Appid or AppSecret",
+            json!(null),
+        )),
+    }
+}
+
+fn signed_params(platform: &Platform, body: &[u8]) -> Result<HashMap<String, String>, Response> {
+    let key = SecretString::from(platform.config.merchant_key.clone());
+    let payload: SignedBody =
+        serde_json::from_slice(body).map_err(|_| refuse(4006, "invalid payload"))?;
+    let params =
+        decode_payload(&payload.payload, &key).map_err(|_| refuse(4006, "invalid sign"))?;
+    Ok(params.into_iter().collect())
+}
+
+/// Closes unpaid orders past their expiry and returns their stock.
+fn expire(config: &VendingSimConfig, inner: &mut Inner) {
+    let Inner { orders, stock, .. } = inner;
+    for order in orders.iter_mut() {
+        if order.status == VendingOrderStatus::Notpay
+            && order.created.elapsed() >= config.order_expiry
+        {
+            order.status = VendingOrderStatus::Closed;
+            return_stock(stock, order);
+        }
+    }
+}
+
+fn return_stock(stock: &mut HashMap<String, HashMap<String, (u32, i64)>>, order: &SimOrder) {
+    if let Some(machine) = stock.get_mut(&order.machine_no) {
+        for record in &order.records {
+            if let Some((units, _)) = machine.get_mut(&record.product_id) {
+                *units += 1;
+            }
+        }
+    }
+}
+
+async fn create(
+    State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = check_app(&platform, &headers) {
+        return refused;
+    }
+    let Ok(request) = serde_json::from_slice::<CreateOrder>(&body) else {
+        return refuse(4001, "invalid order body");
+    };
+    let mut inner = platform.lock();
+    expire(&platform.config, &mut inner);
+    if let Some(existing) = inner
+        .orders
+        .iter()
+        .find(|o| o.trade_id == request.trade_id.as_str())
+    {
+        return answer(
+            StatusCode::OK,
+            0,
+            "ok",
+            json!({"order_id": existing.order_id}),
+        );
+    }
+    let order_id = (inner.orders.len() + 60).to_string();
+    let Some(machine) = inner.stock.get_mut(request.machine_no.as_str()) else {
+        return refuse(40001, "machine not found");
+    };
+    for line in &request.products {
+        match machine.get(&line.product_id) {
+            None => return refuse(60002, "product delisted"),
+            Some((units, _)) if *units < line.quantity => {
+                return refuse(60003, "insufficient stock")
+            }
+            Some(_) => {}
+        }
+    }
+    let mut records = Vec::new();
+    for line in &request.products {
+        if let Some((units, price)) = machine.get_mut(&line.product_id) {
+            *units -= line.quantity;
+            for _ in 0..line.quantity {
+                let id = format!("{order_id}-{}", records.len() + 1);
+                records.push(SimRecord {
+                    id,
+                    product_id: line.product_id.clone(),
+                    price: *price,
+                    status: RecordStatus::WaitingPickedUp,
+                });
+            }
+        }
+    }
+    inner.orders.push(SimOrder {
+        order_id: order_id.clone(),
+        trade_id: request.trade_id.to_string(),
+        machine_no: request.machine_no.to_string(),
+        status: VendingOrderStatus::Notpay,
+        records,
+        notify_url: request.notify_url,
+        created: Instant::now(),
+    });
+    answer(StatusCode::OK, 0, "ok", json!({"order_id": order_id}))
+}
+
+async fn update(
+    State(platform): State<Arc<Platform>>,
+    Path(order_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = check_app(&platform, &headers) {
+        return refused;
+    }
+    let params = match signed_params(&platform, &body) {
+        Ok(params) => params,
+        Err(refused) => return refused,
+    };
+    let mut inner = platform.lock();
+    expire(&platform.config, &mut inner);
+    let Inner { orders, stock, .. } = &mut *inner;
+    let Some(order) = orders.iter_mut().find(|o| o.order_id == order_id) else {
+        return refuse(40004, "order not found");
+    };
+    if order.status == VendingOrderStatus::Closed {
+        return refuse(40005, "order expired");
+    }
+    if order.status != VendingOrderStatus::Notpay {
+        return refuse(40006, "order status invalid");
+    }
+    match params.get("status").map(String::as_str) {
+        Some("1") => order.status = VendingOrderStatus::Success,
+        Some("2" | "3" | "4" | "5" | "6") => {
+            order.status = VendingOrderStatus::Closed;
+            return_stock(stock, order);
+        }
+        _ => return refuse(4001, "invalid status"),
+    }
+    answer(StatusCode::OK, 0, "ok", json!({}))
+}
+
+async fn dispense(
+    State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = check_app(&platform, &headers) {
+        return refused;
+    }
+    let params = match signed_params(&platform, &body) {
+        Ok(params) => params,
+        Err(refused) => return refused,
+    };
+    let get = |name: &str| params.get(name).cloned().unwrap_or_default();
+    let (order_id, record_id) = (get("order_id"), get("record_id"));
+    let mut inner = platform.lock();
+    let machine_no = get("machine_no");
+    if inner
+        .machine_busy_until
+        .get(&machine_no)
+        .is_some_and(|until| *until > Instant::now())
+    {
+        return refuse(40007, "machine is dispensing");
+    }
+    let jammed = inner.jam_next > 0;
+    let Some(order) = inner.orders.iter_mut().find(|o| o.order_id == order_id) else {
+        return refuse(40004, "order not found");
+    };
+    if order.status != VendingOrderStatus::Success || order.machine_no != machine_no {
+        return refuse(40006, "order status invalid");
+    }
+    let notify_url = order.notify_url.clone();
+    let Some(record) = order.records.iter_mut().find(|r| r.id == record_id) else {
+        return refuse(40004, "record not found");
+    };
+    if record.status != RecordStatus::WaitingPickedUp {
+        return refuse(40006, "record already dispensed");
+    }
+    record.status = if jammed {
+        RecordStatus::IsFailed
+    } else {
+        RecordStatus::IsSuccess
+    };
+    let notify = DeliveryNotify {
+        method: "device.delivery.response".into(),
+        order_id: order_id.clone(),
+        record_id: record_id.clone(),
+        deliver_status: if jammed { "0" } else { "1" }.into(),
+        floor_status: if jammed {
+            FloorStatus::Jammed
+        } else {
+            FloorStatus::Ok
+        }
+        .as_str()
+        .into(),
+        error_msg: if jammed { "slot jammed" } else { "" }.into(),
+    };
+    if jammed {
+        inner.jam_next -= 1;
+    }
+    inner
+        .machine_busy_until
+        .insert(machine_no, Instant::now() + platform.config.dispense_lock);
+    inner.notifications.push(notify.clone());
+    drop(inner);
+    let client = platform.notifier.clone();
+    tokio::spawn(async move {
+        // Unsigned and not retried: the merchant must confirm by querying the order.
+        let _ = client
+            .post(&notify_url)
+            .json(&notify)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+    });
+    let status = if jammed { "IS_FAILED" } else { "IS_SUCCESS" };
+    let mut data = json!({"delivery_id": format!("d-{record_id}"),
+        "delivered_at": chrono::Utc::now().to_rfc3339(), "status": status});
+    if jammed {
+        data["fail_reason"] = json!("slot jammed");
+    }
+    answer(StatusCode::OK, 0, "ok", data)
+}
+
+async fn query(
+    State(platform): State<Arc<Platform>>,
+    Path(order_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = check_app(&platform, &headers) {
+        return refused;
+    }
+    if let Err(refused) = signed_params(&platform, &body) {
+        return refused;
+    }
+    let mut inner = platform.lock();
+    expire(&platform.config, &mut inner);
+    let Some(order) = inner.orders.iter().find(|o| o.order_id == order_id) else {
+        return refuse(40004, "order not found");
+    };
+    let records: Vec<_> = order
+        .records
+        .iter()
+        .map(|r| json!({"id": r.id, "product_id": r.product_id, "quantity": 1, "price": r.price, "status": r.status}))
+        .collect();
+    answer(
+        StatusCode::OK,
+        0,
+        "ok",
+        json!({"order_id": order.order_id, "status": order.status, "records": records}),
+    )
+}
+
+async fn list_orders(State(platform): State<Arc<Platform>>) -> Json<Vec<SimOrder>> {
+    let mut inner = platform.lock();
+    expire(&platform.config, &mut inner);
+    Json(inner.orders.clone())
+}
+
+async fn jam(State(platform): State<Arc<Platform>>, Path(count): Path<u32>) -> StatusCode {
+    platform.lock().jam_next = count;
+    StatusCode::NO_CONTENT
+}

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::status::{DstoreOrderStatus, NotifyOrderStatus, ResultStatus};
+use crate::money::{Currency, Money, MoneyError};
 
 /// The `result` object every D-Store answer carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +60,24 @@ pub struct DstoreAmount {
     pub value: i64,
     /// ISO-4217 code, e.g. `SGD`.
     pub currency: String,
+}
+
+impl DstoreAmount {
+    /// The amount as [`Money`]; fails on a currency code that is not three upper-case letters.
+    pub fn to_money(&self) -> Result<Money, MoneyError> {
+        Ok(Money::from_minor(
+            self.value,
+            Currency::parse(&self.currency)?,
+        ))
+    }
+
+    /// The wire form of `money`.
+    pub fn from_money(money: Money) -> Self {
+        Self {
+            value: money.minor,
+            currency: money.currency.as_str().to_string(),
+        }
+    }
 }
 
 fn minor_units<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
@@ -313,4 +332,37 @@ pub mod paths {
     pub const INQUIRE_ORDER_DETAIL: &str = "/v2/pos/inquireOrderDetail";
     /// D-Store → POS.
     pub const PUSH_ORDER_CHANGE: &str = "/v2/pos/pushOrderChange";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_accept_numbers_and_numeric_strings_and_convert_to_money() {
+        let number: DstoreAmount =
+            serde_json::from_str(r#"{"value":1500,"currency":"SGD"}"#).unwrap();
+        let text: DstoreAmount =
+            serde_json::from_str(r#"{"value":"1500","currency":"SGD"}"#).unwrap();
+        assert_eq!(number, text);
+        let money = number.to_money().unwrap();
+        assert_eq!(money.minor, 1500);
+        assert_eq!(DstoreAmount::from_money(money), number);
+        let bad = DstoreAmount {
+            value: 1,
+            currency: "sgd".into(),
+        };
+        assert!(bad.to_money().is_err());
+        assert!(
+            serde_json::from_str::<DstoreAmount>(r#"{"value":"15.00","currency":"SGD"}"#).is_err()
+        );
+    }
+
+    #[test]
+    fn create_order_ignores_unknown_fields_and_reads_the_vector_body() {
+        let body = r#"{"requestOrderId":"20230828001","posAccountId":"acc-1","posStoreId":"store-1","orderAmount":{"value":1500,"currency":"SGD"},"newField":1}"#;
+        let request: CreateOrderRequest = serde_json::from_str(body).unwrap();
+        assert_eq!(request.request_order_id, "20230828001");
+        assert!(request.order_products.is_empty());
+    }
 }

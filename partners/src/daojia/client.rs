@@ -13,6 +13,7 @@ use super::update::{
 use crate::policy::{
     AnswerVerdict, PartnerHttp, PartnerHttpError, PartnerResponse, PolicyConfig, PolicyConfigError,
 };
+use crate::qimen::error::describe_json_error;
 
 const PARTNER: &str = "daojia";
 
@@ -83,9 +84,13 @@ impl DaojiaClient {
                 classify,
             )
             .await?;
-        let answer: DaojiaAnswer = response
-            .json()
-            .map_err(|e| DaojiaError::Decode(format!("HTTP {}: {e}", response.status.as_u16())))?;
+        let answer: DaojiaAnswer = response.json().map_err(|e| {
+            DaojiaError::Decode(format!(
+                "HTTP {}: {}",
+                response.status.as_u16(),
+                describe_json_error(&e)
+            ))
+        })?;
         if answer.code == super::update::codes::SUCCESS {
             Ok(answer)
         } else {

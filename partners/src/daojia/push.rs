@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::personal::Personal;
 use super::sign::verify_push_sign;
 use crate::money::Money;
+use crate::qimen::error::describe_json_error;
 use crate::qimen::timestamp::{check_window, parse_top_timestamp, TimestampError};
 
 /// `funId` of an order push.
@@ -259,23 +260,6 @@ impl PushVerifier {
                 .map_err(invalid),
             _ => Err(PushRejection::UnknownFunId),
         }
-    }
-}
-
-/// A serde error's category and position, without echoing any input text.
-fn describe_json_error(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    // serde_json quotes offending values after "invalid type: string \"…\"": keep only the
-    // field-level part ("missing field `userMobile`") or the category and position.
-    if message.starts_with("missing field") || message.starts_with("unknown field") {
-        message
-    } else {
-        format!(
-            "{:?} error at line {} column {}",
-            error.classify(),
-            error.line(),
-            error.column()
-        )
     }
 }
 

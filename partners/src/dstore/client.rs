@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::config::DstoreConfig;
-use super::error::DstoreError;
+use super::error::{describe_json_error, DstoreError};
 use super::signature::{sign_message, verify_message, MessageKind};
 use super::status::ResultStatus;
 use super::wire::{
@@ -139,12 +139,12 @@ impl DstoreClient {
             Err(_) if !status.is_success() => {
                 return Err(DstoreError::UnexpectedStatus(status.as_u16()))
             }
-            Err(e) => return Err(DstoreError::Decode(e.to_string())),
+            Err(e) => return Err(DstoreError::Decode(describe_json_error(&e))),
         };
         match result.result_status {
             ResultStatus::Success if status.is_success() => response
                 .json()
-                .map_err(|e| DstoreError::Decode(e.to_string())),
+                .map_err(|e| DstoreError::Decode(describe_json_error(&e))),
             ResultStatus::Success => Err(DstoreError::UnexpectedStatus(status.as_u16())),
             ResultStatus::Failed => Err(DstoreError::Refused {
                 code: result.result_code,

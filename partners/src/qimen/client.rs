@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::config::QimenConfig;
-use super::error::{find_failure, QimenError};
+use super::error::{describe_json_error, find_failure, QimenError};
 use super::request::{business_body, sign_request};
 use super::wire::{
     methods, AckAnswer, LogisticsAck, LogisticsSyncAckRequest, LogisticsSyncQuery,
@@ -148,9 +148,13 @@ impl QimenClient {
                 classify,
             )
             .await?;
-        let value: serde_json::Value = response
-            .json()
-            .map_err(|e| QimenError::Decode(format!("HTTP {}: {e}", response.status.as_u16())))?;
+        let value: serde_json::Value = response.json().map_err(|e| {
+            QimenError::Decode(format!(
+                "HTTP {}: {}",
+                response.status.as_u16(),
+                describe_json_error(&e)
+            ))
+        })?;
         if let Some(failure) = find_failure(&value) {
             return Err(QimenError::Refused(failure));
         }
@@ -161,7 +165,7 @@ impl QimenClient {
             )));
         }
         let inner = value.get("response").cloned().unwrap_or(value);
-        serde_json::from_value(inner).map_err(|e| QimenError::Decode(e.to_string()))
+        serde_json::from_value(inner).map_err(|e| QimenError::Decode(describe_json_error(&e)))
     }
 }
 

@@ -116,6 +116,23 @@ pub fn find_failure(body: &serde_json::Value) -> Option<QimenFailure> {
     None
 }
 
+/// A serde error's category and position, without echoing any input text: answers and pushes
+/// can hold personal data, and serde quotes offending values (`invalid type: string "…"`).
+/// Missing/unknown field messages name only the field, so they are kept.
+pub fn describe_json_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    if message.starts_with("missing field") || message.starts_with("unknown field") {
+        message
+    } else {
+        format!(
+            "{:?} error at line {} column {}",
+            error.classify(),
+            error.line(),
+            error.column()
+        )
+    }
+}
+
 /// Everything a Qimen call can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum QimenError {
@@ -175,5 +192,23 @@ mod tests {
         assert_eq!(find_failure(&bare_ok), None);
         let bare_fail = json!({"code":1001,"message":"sid invalid"});
         assert!(find_failure(&bare_fail).is_some());
+    }
+
+    #[test]
+    fn decode_errors_never_echo_values() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Answer {
+            code: i64,
+        }
+        let err = serde_json::from_str::<Answer>(r#"{"code":"13800138000"}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("13800138000"),
+            "serde itself quotes the value"
+        );
+        let described = describe_json_error(&err);
+        assert!(!described.contains("13800138000"), "{described}");
+        let missing = serde_json::from_str::<Answer>("{}").unwrap_err();
+        assert_eq!(describe_json_error(&missing), missing.to_string());
     }
 }

@@ -98,6 +98,14 @@ fn public_key_parses_from_pem_and_base64_der() {
     assert_eq!(DstorePublicKey::parse(&pem).unwrap(), public_key());
     assert_eq!(private_key().public_key(), public_key());
     assert!(DstorePublicKey::parse("not a key").is_err());
+    let private_pem = vector("dstore_test_private.pem");
+    let private_b64: String = private_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let from_b64 = DstorePrivateKey::parse(&private_b64).unwrap();
+    assert_eq!(from_b64.public_key(), public_key());
+    assert!(DstorePrivateKey::parse("bm90IGEga2V5").is_err());
     assert!(DstorePrivateKey::from_pkcs8_pem(&pem).is_err());
 }
 

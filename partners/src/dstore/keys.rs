@@ -42,6 +42,25 @@ impl DstorePrivateKey {
         Ok(Self { key })
     }
 
+    /// Parses the bare base64 of the PKCS#8 DER, as key tools often print a private key.
+    pub fn from_pkcs8_base64(text: &str) -> Result<Self, KeyError> {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .map_err(|_| KeyError::InvalidPrivateKey)?;
+        let key = RsaPrivateKey::from_pkcs8_der(&der).map_err(|_| KeyError::InvalidPrivateKey)?;
+        Ok(Self { key })
+    }
+
+    /// Accepts either form: PEM when the text has a PEM header, base64 DER otherwise.
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        if text.contains("-----BEGIN") {
+            Self::from_pkcs8_pem(text)
+        } else {
+            Self::from_pkcs8_base64(text)
+        }
+    }
+
     /// The matching public key (what the other side verifies with).
     pub fn public_key(&self) -> DstorePublicKey {
         DstorePublicKey {

@@ -1,1 +1,31 @@
 //! HTTP edge for every inbound partner call: verify, produce, acknowledge inside the deadline.
+//!
+//! Contract: a partner gets success only for an event that is durable — confirmed by the broker
+//! (acks=all) or written to the Postgres spool when the broker cannot confirm within the ack
+//! budget ([`publish`]); the spool is drained in order when the broker is back ([`drainer`]).
+//! Bad signatures, stale timestamps, unknown keys, malformed or oversized bodies get the
+//! partner's own error and never reach a topic. Repeated pushes get the first answer and produce
+//! nothing ([`deliver`]). Beyond `max_in_flight` requests the ingress sheds at once ([`edge`]).
+
+mod answer;
+mod app;
+mod callback_url;
+mod config;
+mod connections;
+mod daojia;
+mod deliver;
+mod drainer;
+mod dstore;
+mod dujiao;
+mod edge;
+mod metrics;
+mod operator;
+mod publish;
+mod state;
+mod vending;
+
+pub use app::{Ingress, IngressError};
+pub use config::IngressConfig;
+pub use drainer::{DrainRound, SpoolDrainer};
+pub use metrics::IngressMetrics;
+pub use publish::{Durability, DurablePublisher, PublishError};

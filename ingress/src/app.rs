@@ -1,0 +1,154 @@
+//! The ingress as a value: build it, get its router (in-process tests, port 0), its operator
+//! routes (mounted on the admin listener), or spawn it on the process's shutdown root.
+//!
+//! Contract of [`Ingress::spawn`]: binds `listen`, serves until the root's token is cancelled,
+//! then stops accepting and lets in-flight requests finish (they are tracked by the root, so
+//! `ShutdownRoot::drain` waits for them); the spool drainer runs on the same root.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use prometheus_client::registry::Registry;
+use secrecy::SecretString;
+use sqlx::PgPool;
+use switchyard_partners::dujiao::DujiaoVerifier;
+use switchyard_runtime::shutdown::ShutdownRoot;
+use switchyard_store::crypto::SecretBox;
+use switchyard_topics::{KafkaConfig, ProduceError, Producer};
+use tokio::sync::Semaphore;
+
+use crate::config::IngressConfig;
+use crate::connections::ConnectionCache;
+use crate::drainer::SpoolDrainer;
+use crate::edge::{guard, EdgeLimits};
+use crate::metrics::IngressMetrics;
+use crate::publish::DurablePublisher;
+use crate::state::{AppState, Shared};
+use crate::{daojia, dstore, dujiao, operator, vending};
+
+/// Why the ingress could not be built or started.
+#[derive(Debug, thiserror::Error)]
+pub enum IngressError {
+    /// The bounded request-path producer could not be created (bad Kafka configuration).
+    #[error("cannot create the ingress producer")]
+    Producer(#[source] ProduceError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}")]
+    Bind {
+        /// The configured address.
+        address: SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The partner-facing HTTP ingress.
+pub struct Ingress {
+    state: AppState,
+    drainer_producer: Producer,
+    drain_timeout: Duration,
+}
+
+impl Ingress {
+    /// Builds the ingress; registers its metrics on `registry`. `producer` (the process's shared
+    /// producer) is used by the spool drainer; requests use a producer bounded by the ack budget.
+    pub fn new(
+        config: IngressConfig,
+        pool: PgPool,
+        producer: Producer,
+        kafka_config: &KafkaConfig,
+        secret_box: SecretBox,
+        registry: &mut Registry,
+    ) -> Result<Self, IngressError> {
+        let metrics = IngressMetrics::register(registry);
+        let publisher = DurablePublisher::new(
+            kafka_config,
+            pool.clone(),
+            config.ack_budget(),
+            metrics.clone(),
+        )
+        .map_err(IngressError::Producer)?;
+        let state = AppState::new(Shared {
+            dujiao: DujiaoVerifier::new(config.replay_cache_size),
+            connections: ConnectionCache::new(config.connection_cache_ttl()),
+            topic_prefix: kafka_config.topic_prefix.clone(),
+            config,
+            pool,
+            publisher,
+            secret_box,
+            metrics,
+        });
+        Ok(Self {
+            state,
+            drainer_producer: producer,
+            drain_timeout: Duration::from_millis(kafka_config.delivery_timeout_ms.max(1_000)),
+        })
+    }
+
+    /// Every partner route behind the edge guard (overload shedding, body limit).
+    pub fn router(&self) -> Router {
+        let limits = EdgeLimits {
+            in_flight: Arc::new(Semaphore::new(self.state.config.max_in_flight.max(1))),
+            body_limit: self.state.config.body_limit_bytes,
+            metrics: self.state.metrics.clone(),
+        };
+        Router::new()
+            .merge(dujiao::routes())
+            .merge(dstore::routes())
+            .merge(daojia::routes())
+            .merge(vending::routes())
+            .with_state(self.state.clone())
+            // The guard enforces the configured limit itself, in the partner's format.
+            .layer(DefaultBodyLimit::disable())
+            .layer(axum::middleware::from_fn_with_state(limits, guard))
+    }
+
+    /// The operator API (`/admin/v1/...`) for the admin listener; without a token it answers
+    /// 503 "operator API disabled" to everything.
+    pub fn operator_routes(&self, admin_token: Option<SecretString>) -> Router {
+        operator::routes(self.state.clone(), admin_token)
+    }
+
+    /// The spool drainer, for callers that drive rounds themselves (tests, tools).
+    pub fn spool_drainer(&self) -> SpoolDrainer {
+        SpoolDrainer::new(
+            self.state.pool.clone(),
+            self.drainer_producer.clone(),
+            self.state.config.spool_batch_size,
+            self.drain_timeout,
+            self.state.publisher.spool_pending_flag(),
+            self.state.metrics.clone(),
+        )
+    }
+
+    /// Binds the listener, serves on `root`, and starts the spool drainer; returns the bound
+    /// address (useful with port 0).
+    pub async fn spawn(&self, root: &ShutdownRoot) -> Result<SocketAddr, IngressError> {
+        let address = self.state.config.listen;
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|source| IngressError::Bind { address, source })?;
+        let bound = listener
+            .local_addr()
+            .map_err(|source| IngressError::Bind { address, source })?;
+        let router = self.router();
+        let token = root.token();
+        root.spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "ingress listener failed");
+            }
+        });
+        let drainer = self.spool_drainer();
+        let interval = self.state.config.spool_drain_interval();
+        root.spawn(drainer.run(interval, root.token()));
+        tracing::info!(%bound, "ingress listening");
+        Ok(bound)
+    }
+}

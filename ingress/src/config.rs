@@ -1,0 +1,97 @@
+//! The `[ingress]` configuration section.
+//!
+//! Contract: every field has a default (`serde(default)`), unknown keys are errors
+//! (`deny_unknown_fields`). Only settings that are the same for every partner connection live
+//! here; per-connection keys and secrets are rows of `partner_connections` (encrypted).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// `[ingress]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngressConfig {
+    /// Address of the partner-facing HTTP listener.
+    pub listen: SocketAddr,
+    /// Largest accepted request body; larger bodies get 413 in the partner's format.
+    pub body_limit_bytes: usize,
+    /// How long a request may wait for the broker's confirmation before the event is spooled.
+    pub ack_budget_ms: u64,
+    /// Requests served at once; beyond this the ingress sheds load at once (429/503).
+    pub max_in_flight: usize,
+    /// Accept loopback and private `callback_url`s (local tests and labs only).
+    pub allow_private_callback_urls: bool,
+    /// How often the spool drainer looks for events the broker did not confirm.
+    pub spool_drain_interval_ms: u64,
+    /// Spooled events published per drainer round.
+    pub spool_batch_size: i64,
+    /// Dujiao-Next signatures remembered for replay protection.
+    pub replay_cache_size: usize,
+    /// How long connection keys read from Postgres are reused before being read again.
+    pub connection_cache_ttl_ms: u64,
+    /// Accepted distance between a 58 Daojia push timestamp and now, in seconds.
+    pub daojia_window_secs: u64,
+    /// `site_name` answered by the Dujiao-Next `ping`.
+    pub site_name: String,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for IngressConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            body_limit_bytes: 262_144,
+            ack_budget_ms: 1_500,
+            max_in_flight: 1_024,
+            allow_private_callback_urls: false,
+            spool_drain_interval_ms: 1_000,
+            spool_batch_size: 500,
+            replay_cache_size: 100_000,
+            connection_cache_ttl_ms: 5_000,
+            daojia_window_secs: 600,
+            site_name: "Switchyard".to_owned(),
+            shutdown_grace_ms: 10_000,
+        }
+    }
+}
+
+impl IngressConfig {
+    /// The ack budget as a duration.
+    pub fn ack_budget(&self) -> Duration {
+        Duration::from_millis(self.ack_budget_ms)
+    }
+
+    /// The drainer's polling interval.
+    pub fn spool_drain_interval(&self) -> Duration {
+        Duration::from_millis(self.spool_drain_interval_ms.max(10))
+    }
+
+    /// The connection-key cache lifetime.
+    pub fn connection_cache_ttl(&self) -> Duration {
+        Duration::from_millis(self.connection_cache_ttl_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documented_values() {
+        let config = IngressConfig::default();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.body_limit_bytes, 262_144);
+        assert_eq!(config.ack_budget_ms, 1_500);
+        assert!(!config.allow_private_callback_urls);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let parsed: Result<IngressConfig, _> =
+            serde_json::from_value(serde_json::json!({ "listen_port": 1 }));
+        assert!(parsed.is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! Who is calling a D-Store endpoint, and how we sign what we answer.
+//!
+//! Contract: the `Client-Id` header names an active `dstore` connection (its `api_key`); the
+//! request must verify under that connection's D-Store public key (`settings.dstore_public_key`,
+//! PEM or base64 SPKI) over `POST {path}\n{Client-Id}.{Request-Time}.{body}`. Refusals are
+//! `resultStatus` `F` with D-Store's codes (`ACCESS_DENIED`, `INVALID_SIGNATURE`,
+//! `PARAM_ILLEGAL`) and never reach a topic. Once the connection is known, every answer — success
+//! or failure — is signed with the POS private key (the connection's secret) and `Response-Time`.
+
+use axum::response::Response;
+use chrono::{SecondsFormat, Utc};
+use http::{HeaderMap, StatusCode};
+use secrecy::ExposeSecret;
+use switchyard_partners::dstore::signature::CLIENT_ID_HEADER;
+use switchyard_partners::dstore::wire::DstoreResult;
+use switchyard_partners::dstore::{
+    sign_message, verify_message, DstorePrivateKey, DstorePublicKey, MessageKind,
+};
+use switchyard_store::connections::ConnectionKind;
+
+use crate::answer::{dstore_plain, Partner};
+use crate::deliver::json_response;
+use crate::state::AppState;
+
+/// A verified D-Store call on one of our connections.
+pub(crate) struct DstoreCaller {
+    pub(crate) connection_id: i64,
+    client_id: String,
+    signer: Option<DstorePrivateKey>,
+    path: &'static str,
+}
+
+impl DstoreCaller {
+    /// A signed JSON answer (HTTP 200: D-Store reads `result`, not the status).
+    pub(crate) fn answer(&self, body: Vec<u8>) -> Response {
+        let Some(signer) = &self.signer else {
+            return json_response(StatusCode::OK, body, Vec::new());
+        };
+        let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        let headers = sign_message(
+            signer,
+            MessageKind::Response,
+            &self.client_id,
+            &time,
+            "POST",
+            self.path,
+            &body,
+        );
+        json_response(StatusCode::OK, body, headers)
+    }
+
+    /// A signed answer carrying only `result`.
+    pub(crate) fn result(&self, result: DstoreResult) -> Response {
+        let body = serde_json::to_vec(&serde_json::json!({ "result": result })).unwrap_or_default();
+        self.answer(body)
+    }
+
+    /// Signed `F` with `code`.
+    pub(crate) fn failed(&self, code: &str, message: &str) -> Response {
+        self.result(DstoreResult::failed(code, message))
+    }
+
+    /// Signed `U`: D-Store retries with identical parameters.
+    pub(crate) fn unknown(&self) -> Response {
+        self.result(DstoreResult::unknown("temporarily unavailable, retry"))
+    }
+}
+
+/// Verifies a D-Store request on `path` or returns the refusal to send.
+pub(crate) async fn verify(
+    state: &AppState,
+    endpoint: &'static str,
+    path: &'static str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<DstoreCaller, Response> {
+    let refuse = |code: &str, message: &str| {
+        state.metrics.count(endpoint, "rejected");
+        dstore_plain(StatusCode::OK, DstoreResult::failed(code, message))
+    };
+    let Some(client_id) = headers
+        .get(CLIENT_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return Err(refuse("ACCESS_DENIED", "missing Client-Id header"));
+    };
+    let connections = match state
+        .connections
+        .active(&state.pool, &state.secret_box, ConnectionKind::Dstore)
+        .await
+    {
+        Ok(connections) => connections,
+        Err(error) => {
+            tracing::warn!(%error, "connection lookup failed");
+            state.metrics.count(endpoint, "unavailable");
+            return Err(Partner::Dstore.unavailable());
+        }
+    };
+    let Some(connection) = connections
+        .iter()
+        .find(|c| c.connection.api_key.as_deref() == Some(client_id.as_str()))
+    else {
+        return Err(refuse("ACCESS_DENIED", "unknown Client-Id"));
+    };
+    let public_key = connection
+        .connection
+        .settings
+        .get("dstore_public_key")
+        .and_then(|key| key.as_str())
+        .and_then(|key| DstorePublicKey::parse(key).ok());
+    let signer = connection
+        .secret
+        .as_ref()
+        .and_then(|secret| DstorePrivateKey::parse(secret.expose_secret()).ok());
+    let caller = DstoreCaller {
+        connection_id: connection.connection.id,
+        client_id: client_id.clone(),
+        signer,
+        path,
+    };
+    let Some(public_key) = public_key else {
+        tracing::error!(
+            connection = caller.connection_id,
+            "dstore connection has no usable public key"
+        );
+        state.metrics.count(endpoint, "rejected");
+        return Err(caller.failed("ACCESS_DENIED", "connection not configured"));
+    };
+    let verified = verify_message(
+        &public_key,
+        MessageKind::Request,
+        Some(&client_id),
+        "POST",
+        path,
+        headers,
+        body,
+    );
+    match verified {
+        Ok(_) => Ok(caller),
+        Err(error) => {
+            state.metrics.count(endpoint, "rejected");
+            Err(caller.failed(error.result_code(), &error.to_string()))
+        }
+    }
+}
+
+/// A body that does not parse: `F`/`PARAM_ILLEGAL` naming the problem's category, not its value.
+pub(crate) fn param_illegal(
+    state: &AppState,
+    endpoint: &'static str,
+    caller: &DstoreCaller,
+    error: &serde_json::Error,
+) -> Response {
+    state.metrics.count(endpoint, "rejected");
+    let message = match error.to_string() {
+        text if text.starts_with("missing field") => text,
+        _ => format!("{:?} error at column {}", error.classify(), error.column()),
+    };
+    caller.failed("PARAM_ILLEGAL", &message)
+}

@@ -1,0 +1,272 @@
+//! Dujiao-Next provider `GET /orders/:id` and `POST /orders/:id/cancel`, scoped to the caller's
+//! own orders (another site's order is `order_not_found`).
+//!
+//! Contract of cancel: an order not yet handed to procurement (`accepted`) is canceled locally in
+//! one transaction — status, stock returned, wallet refunded (idempotent) — and one
+//! `OrderStatusChanged` is produced; an order already canceled answers `canceled` again without a
+//! second event; any other status is `cancel_not_allowed` (409): once procurement started,
+//! cancellation is the upstream's call.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode, Uri};
+use sqlx::Acquire;
+use switchyard_partners::dujiao::wire::{CancelAnswer, OrderDetail, OrderItem};
+use switchyard_store::orders::{self, Order, OrderStatus};
+use switchyard_store::wallets::{self, WalletMove};
+use switchyard_store::{stock, StoreError, StoreResult};
+use switchyard_topics::events::{self, Channel, Money, OrderStatusChanged, StatusSource};
+
+use super::auth::{authenticate, Caller};
+use super::convert::{decimal, numeric_order_id, order_no_of, order_status_word, wire_currency};
+use crate::answer::{dujiao_error, Partner};
+use crate::deliver::{deliver_once, json_response, remember, Delivery};
+use crate::state::{now_millis, traceparent, AppState};
+
+const ORDER_COLUMNS: &str = "id, order_no, channel, channel_order_id, source_credential_id, \
+                             source_connection_id, status, total_minor, refunded_minor, \
+                             currency, callback_url, trace_id, created_at, updated_at";
+const CANCEL_CHANNEL: &str = "dujiao.cancel";
+
+async fn own_order(state: &AppState, caller: Caller, id: &str) -> StoreResult<Option<Order>> {
+    let Ok(id) = id.parse::<u64>() else {
+        return Ok(None);
+    };
+    let order = sqlx::query_as::<_, Order>(&format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1 AND source_credential_id = $2"
+    ))
+    .bind(order_no_of(id))
+    .bind(caller.credential_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    Ok(order)
+}
+
+fn not_found() -> Response {
+    dujiao_error(StatusCode::NOT_FOUND, "order_not_found", "order not found")
+}
+
+fn unavailable(
+    state: &AppState,
+    endpoint: &'static str,
+    error: &dyn std::fmt::Display,
+) -> Response {
+    tracing::warn!(%error, endpoint, "database unavailable");
+    state.metrics.count(endpoint, "unavailable");
+    Partner::DujiaoProvider.unavailable()
+}
+
+/// `GET /api/v1/upstream/orders/:id`.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    const ENDPOINT: &str = "dujiao_order";
+    let caller = match authenticate(
+        &state,
+        ENDPOINT,
+        method.as_str(),
+        uri.path(),
+        &headers,
+        &body,
+    )
+    .await
+    {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
+    };
+    let order = match own_order(&state, caller, &id).await {
+        Ok(Some(order)) => order,
+        Ok(None) => {
+            state.metrics.count(ENDPOINT, "rejected");
+            return not_found();
+        }
+        Err(error) => return unavailable(&state, ENDPOINT, &error),
+    };
+    let items = match orders::items(&state.pool, order.id).await {
+        Ok(items) => items,
+        Err(error) => return unavailable(&state, ENDPOINT, &error),
+    };
+    let Some(currency) = wire_currency(order.currency) else {
+        return unavailable(&state, ENDPOINT, &"order currency");
+    };
+    state.metrics.count(ENDPOINT, "accepted");
+    Json(OrderDetail {
+        ok: true,
+        order_id: numeric_order_id(&order.order_no),
+        order_no: order.order_no.clone(),
+        status: order_status_word(order.status).to_owned(),
+        amount: decimal(order.total_minor, order.currency),
+        refunded_amount: decimal(order.refunded_minor, order.currency),
+        currency,
+        items: items
+            .iter()
+            .map(|item| OrderItem {
+                product_id: None,
+                sku_id: item.sku_id.and_then(|id| u64::try_from(id).ok()),
+                title: Default::default(),
+                quantity: u32::try_from(item.quantity).unwrap_or_default(),
+                unit_price: Some(decimal(item.unit_price_minor, order.currency)),
+                total_price: Some(decimal(
+                    item.unit_price_minor * i64::from(item.quantity),
+                    order.currency,
+                )),
+            })
+            .collect(),
+        // Delivery content reaches the site through the callback relay, not this read.
+        fulfillment: None,
+    })
+    .into_response()
+}
+
+/// `POST /api/v1/upstream/orders/:id/cancel`.
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    const ENDPOINT: &str = "dujiao_cancel";
+    let caller = match authenticate(
+        &state,
+        ENDPOINT,
+        method.as_str(),
+        uri.path(),
+        &headers,
+        &body,
+    )
+    .await
+    {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
+    };
+    let order = match own_order(&state, caller, &id).await {
+        Ok(Some(order)) => order,
+        Ok(None) => {
+            state.metrics.count(ENDPOINT, "rejected");
+            return not_found();
+        }
+        Err(error) => return unavailable(&state, ENDPOINT, &error),
+    };
+    let previous = order.status;
+    match previous {
+        OrderStatus::Accepted => {
+            if let Err(error) = cancel_locally(&state, caller, &order).await {
+                return match error {
+                    StoreError::InvalidTransition { .. } => {
+                        state.metrics.count(ENDPOINT, "rejected");
+                        dujiao_error(
+                            StatusCode::CONFLICT,
+                            "cancel_not_allowed",
+                            "cancel not allowed",
+                        )
+                    }
+                    other => unavailable(&state, ENDPOINT, &other),
+                };
+            }
+        }
+        OrderStatus::Canceled => {}
+        _ => {
+            state.metrics.count(ENDPOINT, "rejected");
+            return dujiao_error(
+                StatusCode::CONFLICT,
+                "cancel_not_allowed",
+                "cancel not allowed",
+            );
+        }
+    }
+    let key = order.id.to_string();
+    let event = OrderStatusChanged {
+        order_id: key.clone(),
+        channel: Channel::DujiaoDownstream,
+        channel_order_id: order.channel_order_id.clone(),
+        status: events::OrderStatus::Canceled,
+        previous_status: Some(events::OrderStatus::Accepted),
+        source: StatusSource::Channel,
+        reason: Some("downstream_cancel".to_owned()),
+        refunded_amount: Some(Money::new(order.total_minor, order.currency.as_str())),
+        delivered_at: None,
+        changed_at: now_millis(),
+    };
+    let delivered = deliver_once(&state, CANCEL_CHANNEL, &key, |event_id| {
+        state.encode(&event, event_id, traceparent(&headers))
+    })
+    .await;
+    match delivered {
+        Ok(Delivery::Repeat(answer)) => {
+            state.metrics.count(ENDPOINT, "duplicate");
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+            json_response(status, answer.body, Vec::new())
+        }
+        Ok(Delivery::Fresh) => {
+            state.metrics.count(ENDPOINT, "accepted");
+            let answer = CancelAnswer {
+                ok: true,
+                order_id: numeric_order_id(&order.order_no),
+                order_no: order.order_no.clone(),
+                status: "canceled".to_owned(),
+            };
+            let body = serde_json::to_vec(&answer).unwrap_or_default();
+            remember(
+                &state,
+                CANCEL_CHANNEL,
+                &key,
+                StatusCode::OK,
+                body,
+                Vec::new(),
+            )
+            .await
+        }
+        Err(_) => {
+            state.metrics.count(ENDPOINT, "unavailable");
+            Partner::DujiaoProvider.unavailable()
+        }
+    }
+}
+
+/// accepted → canceled, stock back, wallet refunded: all or nothing.
+async fn cancel_locally(state: &AppState, caller: Caller, order: &Order) -> StoreResult<()> {
+    let mut connection = state.pool.acquire().await?;
+    let mut tx = connection.begin().await?;
+    // Compare-and-set: the procurer may have picked the order up since we read it.
+    let moved =
+        sqlx::query("UPDATE orders SET status = 'canceled' WHERE id = $1 AND status = 'accepted'")
+            .bind(order.id)
+            .execute(&mut *tx)
+            .await?;
+    if moved.rows_affected() == 0 {
+        return Err(StoreError::InvalidTransition {
+            entity: "order",
+            from: "not accepted".to_owned(),
+            action: "canceled",
+        });
+    }
+    for item in orders::items(&mut *tx, order.id).await? {
+        if let Some(sku_id) = item.sku_id {
+            stock::release(&mut tx, order.id, sku_id).await?;
+        }
+    }
+    if order.total_minor > 0 {
+        let reference = order.id.to_string();
+        wallets::refund(
+            &mut tx,
+            &WalletMove {
+                user_id: caller.user_id,
+                amount_minor: order.total_minor,
+                idempotency_key: &format!("refund:{}", order.id),
+                reference: Some(&reference),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,319 @@
+//! Dujiao-Next provider `POST /api/v1/upstream/orders`: a downstream site buys from us.
+//!
+//! Contract: signed caller with an approved credential; body parsed into the wire struct
+//! (`bad_request` 400); `callback_url` public http(s) (`invalid_callback_url` 400); SKU sellable
+//! (`sku_unavailable` 400) with stock (`insufficient_stock` 409); wallet currency matches the SKU
+//! (else HTTP 200 `ok:false` `payment_failed`); the order, its idempotency record, the stock
+//! reservation and the wallet debit are one transaction (`insufficient_balance` 402 leaves
+//! nothing). A repeat of (credential, `downstream_order_no`) returns the first order and produces
+//! no second `OrderAccepted`. The event is durable (broker or spool) before `ok:true` is answered;
+//! otherwise `internal_error` 500 and the site's retry finishes the job.
+
+use axum::extract::State;
+use axum::response::Response;
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode, Uri};
+use switchyard_partners::dujiao::wire::{CreateOrderAnswer, CreateOrderRequest};
+use switchyard_store::orders::{NewOrderItem, Order};
+use switchyard_store::provider_orders::{self, ProviderOrder};
+use switchyard_store::{stock, wallets, StoreError};
+use switchyard_topics::events::{Channel, Money, OrderAccepted, OrderLine};
+use uuid::Uuid;
+
+use super::auth::{authenticate, Caller};
+use super::convert::{decimal, numeric_order_id, wire_currency};
+use crate::answer::{dujiao_error, Partner};
+use crate::callback_url::CallbackUrl;
+use crate::deliver::{deliver_once, json_response, remember, DeliverError, Delivery};
+use crate::state::{traceparent, AppState};
+
+const ENDPOINT: &str = "dujiao_create_order";
+/// Dedupe channel shared by every endpoint that accepts an order: one `OrderAccepted` per order.
+pub(crate) const ACCEPTED_CHANNEL: &str = "orders.accepted";
+
+/// `POST /api/v1/upstream/orders`.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let caller = match authenticate(
+        &state,
+        ENDPOINT,
+        method.as_str(),
+        uri.path(),
+        &headers,
+        &body,
+    )
+    .await
+    {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
+    };
+    let reject = |status: StatusCode, code: &str, message: &str| {
+        state.metrics.count(ENDPOINT, "rejected");
+        dujiao_error(status, code, message)
+    };
+    let request: CreateOrderRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            let message = format!(
+                "invalid body: {:?} at column {}",
+                error.classify(),
+                error.column()
+            );
+            return reject(StatusCode::BAD_REQUEST, "bad_request", &message);
+        }
+    };
+    let downstream_order_no = request.downstream_order_no.trim();
+    if downstream_order_no.is_empty() || downstream_order_no.len() > 200 {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "downstream_order_no is required",
+        );
+    }
+    let (Ok(sku_id), Ok(quantity)) = (
+        i64::try_from(request.sku_id),
+        i32::try_from(request.quantity),
+    ) else {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "sku_id or quantity out of range",
+        );
+    };
+    if quantity < 1 {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "quantity must be at least 1",
+        );
+    }
+    let Some(callback_url) = CallbackUrl::parse(
+        &request.callback_url,
+        state.config.allow_private_callback_urls,
+    ) else {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            "invalid_callback_url",
+            "callback_url refused",
+        );
+    };
+
+    // A repeat finds its order before any stock or balance check (those may have changed since).
+    let existing =
+        provider_orders::find(&state.pool, caller.credential_id, downstream_order_no).await;
+    let order = match existing {
+        Ok(Some(order)) => order,
+        Ok(None) => {
+            let placed = place(&state, caller, &request, sku_id, quantity, &callback_url).await;
+            match placed {
+                Ok(order) => order,
+                Err(refusal) => return refusal,
+            }
+        }
+        Err(error) => return unavailable(&state, &error),
+    };
+    let sku = match switchyard_store::catalog::sku(&state.pool, sku_id).await {
+        Ok(sku) => sku,
+        Err(error) => return unavailable(&state, &error),
+    };
+    let sku_code = sku.map(|sku| sku.sku_code).unwrap_or_default();
+    let line = OrderLine {
+        sku_id: sku_id.to_string(),
+        sku_code,
+        quantity,
+        unit_price: Money::new(
+            order.total_minor / i64::from(quantity),
+            order.currency.as_str(),
+        ),
+    };
+    publish_and_answer(
+        &state,
+        &order,
+        vec![line],
+        format!("credential:{}", caller.credential_id),
+        &headers,
+    )
+    .await
+}
+
+async fn place(
+    state: &AppState,
+    caller: Caller,
+    request: &CreateOrderRequest,
+    sku_id: i64,
+    quantity: i32,
+    callback_url: &CallbackUrl,
+) -> Result<Order, Response> {
+    let reject = |status: StatusCode, code: &str, message: &str| {
+        state.metrics.count(ENDPOINT, "rejected");
+        dujiao_error(status, code, message)
+    };
+    let sku = match stock::check(&state.pool, sku_id, quantity).await {
+        Ok(sku) => sku,
+        Err(StoreError::SkuUnavailable | StoreError::NotFound(_)) => {
+            return Err(reject(
+                StatusCode::BAD_REQUEST,
+                "sku_unavailable",
+                "sku unavailable",
+            ))
+        }
+        Err(StoreError::InsufficientStock) => {
+            return Err(reject(
+                StatusCode::CONFLICT,
+                "insufficient_stock",
+                "insufficient stock",
+            ))
+        }
+        Err(error) => return Err(unavailable(state, &error)),
+    };
+    let wallet = match wallets::balance(&state.pool, caller.user_id).await {
+        Ok(wallet) => wallet,
+        Err(error) if error.is_transient() => return Err(unavailable(state, &error)),
+        Err(_) => return Err(payment_failed(state, "no wallet for this account")),
+    };
+    if wallet.currency != sku.currency {
+        return Err(payment_failed(
+            state,
+            "wallet currency differs from the price currency",
+        ));
+    }
+    let Some(total_minor) = sku.price_minor.checked_mul(i64::from(quantity)) else {
+        return Err(reject(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "amount out of range",
+        ));
+    };
+    let manual_form_data = request.manual_form_data.expose();
+    let order = ProviderOrder {
+        id: Uuid::now_v7(),
+        credential_id: caller.credential_id,
+        downstream_order_no: request.downstream_order_no.trim().to_owned(),
+        total_minor,
+        currency: sku.currency,
+        callback_url: Some(callback_url.as_str().to_owned()),
+        trace_id: Some(request.trace_id.clone()).filter(|id| !id.is_empty()),
+        items: vec![NewOrderItem {
+            sku_id: Some(sku_id),
+            channel_item_id: None,
+            title: None,
+            quantity,
+            unit_price_minor: sku.price_minor,
+            manual_form_data: (!manual_form_data.is_empty())
+                .then(|| serde_json::to_value(manual_form_data).unwrap_or_default()),
+        }],
+    };
+    let mut connection = match state.pool.acquire().await {
+        Ok(connection) => connection,
+        Err(error) => return Err(unavailable(state, &error)),
+    };
+    match provider_orders::place(&mut connection, &order).await {
+        Ok(placed) => Ok(placed.into_inner()),
+        Err(StoreError::InsufficientBalance) => Err(reject(
+            StatusCode::PAYMENT_REQUIRED,
+            "insufficient_balance",
+            "insufficient balance",
+        )),
+        Err(StoreError::InsufficientStock) => Err(reject(
+            StatusCode::CONFLICT,
+            "insufficient_stock",
+            "insufficient stock",
+        )),
+        Err(StoreError::SkuUnavailable) => Err(reject(
+            StatusCode::BAD_REQUEST,
+            "sku_unavailable",
+            "sku unavailable",
+        )),
+        Err(error) => Err(unavailable(state, &error)),
+    }
+}
+
+/// Produces `OrderAccepted` once per order and answers `ok:true` (replaying the first answer).
+pub(crate) async fn publish_and_answer(
+    state: &AppState,
+    order: &Order,
+    lines: Vec<OrderLine>,
+    connection_id: String,
+    headers: &HeaderMap,
+) -> Response {
+    let key = order.id.to_string();
+    let event = OrderAccepted {
+        order_id: key.clone(),
+        channel: Channel::DujiaoDownstream,
+        channel_order_id: order.channel_order_id.clone(),
+        connection_id,
+        lines,
+        total: Money::new(order.total_minor, order.currency.as_str()),
+        callback_url: order.callback_url.clone(),
+        customer_ref: None,
+        accepted_at: order.created_at.timestamp_millis(),
+    };
+    let delivered = deliver_once(state, ACCEPTED_CHANNEL, &key, |event_id| {
+        state.encode(&event, event_id, traceparent(headers))
+    })
+    .await;
+    match delivered {
+        Ok(Delivery::Repeat(answer)) => {
+            state.metrics.count(ENDPOINT, "duplicate");
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+            json_response(status, answer.body, Vec::new())
+        }
+        Ok(Delivery::Fresh) => {
+            state.metrics.count(ENDPOINT, "accepted");
+            let answer = CreateOrderAnswer {
+                ok: true,
+                order_id: numeric_order_id(&order.order_no),
+                order_no: order.order_no.clone(),
+                status: "paid".to_owned(),
+                amount: decimal(order.total_minor, order.currency),
+                currency: wire_currency(order.currency),
+                error_code: None,
+                error_message: None,
+            };
+            let body = serde_json::to_vec(&answer).unwrap_or_default();
+            remember(
+                state,
+                ACCEPTED_CHANNEL,
+                &key,
+                StatusCode::OK,
+                body,
+                Vec::new(),
+            )
+            .await
+        }
+        Err(DeliverError::Unavailable | DeliverError::Broken) => {
+            state.metrics.count(ENDPOINT, "unavailable");
+            Partner::DujiaoProvider.unavailable()
+        }
+    }
+}
+
+fn payment_failed(state: &AppState, message: &str) -> Response {
+    state.metrics.count(ENDPOINT, "payment_failed");
+    let answer = CreateOrderAnswer {
+        ok: false,
+        order_id: 0,
+        order_no: String::new(),
+        status: "canceled".to_owned(),
+        amount: String::new(),
+        currency: None,
+        error_code: Some("payment_failed".to_owned()),
+        error_message: Some(message.to_owned()),
+    };
+    json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&answer).unwrap_or_default(),
+        Vec::new(),
+    )
+}
+
+fn unavailable(state: &AppState, error: &dyn std::fmt::Display) -> Response {
+    tracing::warn!(%error, "provider order: database unavailable");
+    state.metrics.count(ENDPOINT, "unavailable");
+    Partner::DujiaoProvider.unavailable()
+}

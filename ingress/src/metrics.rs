@@ -1,0 +1,61 @@
+//! Prometheus metrics of the ingress, registered once on the process registry.
+//!
+//! `ingress_requests_total{endpoint,outcome}` counts every answered request by what happened
+//! (`accepted`, `duplicate`, `rejected`, `unavailable`, `shed`, `too_large`);
+//! `ingress_events_spooled_total` and `ingress_spool_drained_total` show broker outages and
+//! recovery. Labels never carry keys, ids or personal data.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
+
+/// Labels of `ingress_requests_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// Stable endpoint name, e.g. `dstore_create_order`.
+    pub endpoint: &'static str,
+    /// What happened.
+    pub outcome: &'static str,
+}
+
+/// Handles to the ingress metrics (cheap to clone).
+#[derive(Clone, Default)]
+pub struct IngressMetrics {
+    /// Answered requests by endpoint and outcome.
+    pub requests: Family<RequestLabels, Counter>,
+    /// Events acknowledged through the spool.
+    pub spooled: Counter,
+    /// Spooled events later confirmed by the broker.
+    pub drained: Counter,
+}
+
+impl IngressMetrics {
+    /// Creates the metrics and registers them on `registry`.
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = Self::default();
+        registry.register(
+            "ingress_requests",
+            "Partner requests answered, by endpoint and outcome",
+            metrics.requests.clone(),
+        );
+        registry.register(
+            "ingress_events_spooled",
+            "Events acknowledged through the Postgres spool because the broker did not confirm in time",
+            metrics.spooled.clone(),
+        );
+        registry.register(
+            "ingress_spool_drained",
+            "Spooled events later confirmed by the broker",
+            metrics.drained.clone(),
+        );
+        metrics
+    }
+
+    /// Counts one answered request.
+    pub fn count(&self, endpoint: &'static str, outcome: &'static str) {
+        self.requests
+            .get_or_create(&RequestLabels { endpoint, outcome })
+            .inc();
+    }
+}

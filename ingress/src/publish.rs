@@ -1,0 +1,130 @@
+//! Durable acknowledgement: an event is acknowledged only once the broker confirmed it or it sits
+//! in the Postgres spool.
+//!
+//! Contract: [`DurablePublisher::publish`] first tries the broker with a timeout of 60 % of the ack
+//! budget, using a producer whose own `message.timeout.ms` is that same bound, so a record that
+//! timed out is not delivered later behind the spool's back. If the broker does not confirm, the
+//! event is written to `ingress_spool` within the rest of the budget and acknowledged
+//! ([`Durability::Spooled`]). While the spool holds undelivered events, new events go straight to
+//! it, so the drainer publishes them in arrival order and requests stop waiting on a dead broker.
+//! When neither takes the event the caller gets [`PublishError::Unavailable`] and must answer the
+//! partner's retryable failure — never success.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use switchyard_store::spool::{self, NewSpooledEvent};
+use switchyard_topics::{EncodedEvent, KafkaConfig, ProduceError, Producer};
+
+use crate::metrics::IngressMetrics;
+
+/// Where an acknowledged event is durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// The broker confirmed the write (acks=all).
+    Broker,
+    /// The broker did not confirm in time; the event is in the Postgres spool.
+    Spooled,
+}
+
+/// Why an event could not be made durable.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// Neither the broker nor the spool took the event; the partner should retry (transient).
+    #[error("neither the broker nor the spool accepted the event")]
+    Unavailable,
+    /// The broker refused the record for good (too large, unknown topic); retrying cannot help.
+    #[error("the broker refused the event permanently")]
+    Rejected(#[source] ProduceError),
+}
+
+/// Produces events within the ack budget, falling back to the spool.
+#[derive(Clone)]
+pub struct DurablePublisher {
+    producer: Producer,
+    pool: PgPool,
+    produce_timeout: Duration,
+    spool_timeout: Duration,
+    spool_pending: Arc<AtomicBool>,
+    metrics: IngressMetrics,
+}
+
+impl DurablePublisher {
+    /// A publisher whose broker attempt and spool write together fit in `ack_budget`.
+    pub fn new(
+        kafka: &KafkaConfig,
+        pool: PgPool,
+        ack_budget: Duration,
+        metrics: IngressMetrics,
+    ) -> Result<Self, ProduceError> {
+        let produce_timeout = ack_budget.mul_f64(0.6).max(Duration::from_millis(50));
+        let mut bounded = kafka.clone();
+        bounded.delivery_timeout_ms = u64::try_from(produce_timeout.as_millis()).unwrap_or(1_000);
+        Ok(Self {
+            producer: Producer::new(&bounded)?,
+            pool,
+            produce_timeout,
+            spool_timeout: ack_budget
+                .saturating_sub(produce_timeout)
+                .max(Duration::from_millis(50)),
+            // Unknown at start: a previous process may have left events behind.
+            spool_pending: Arc::new(AtomicBool::new(true)),
+            metrics,
+        })
+    }
+
+    /// The flag the drainer clears once the spool is empty.
+    pub(crate) fn spool_pending_flag(&self) -> Arc<AtomicBool> {
+        self.spool_pending.clone()
+    }
+
+    /// Makes `event` durable (broker, else spool) or says why not.
+    pub async fn publish(&self, event: &EncodedEvent) -> Result<Durability, PublishError> {
+        if !self.spool_pending.load(Ordering::Acquire) {
+            match self.producer.send(event, self.produce_timeout).await {
+                Ok(_) => return Ok(Durability::Broker),
+                Err(error) if !error.is_transient() => return Err(PublishError::Rejected(error)),
+                Err(error) => {
+                    tracing::warn!(%error, topic = %event.topic, "broker did not confirm; spooling");
+                }
+            }
+        }
+        self.spool(event).await
+    }
+
+    async fn spool(&self, event: &EncodedEvent) -> Result<Durability, PublishError> {
+        let headers: BTreeMap<String, String> = event
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value).into_owned()))
+            .collect();
+        let row = NewSpooledEvent {
+            event_id: event.event_id,
+            topic: &event.topic,
+            key: Some(event.key.as_bytes()),
+            payload: &event.payload,
+            headers: &headers,
+        };
+        let insert = spool::insert(&self.pool, &row);
+        match tokio::time::timeout(self.spool_timeout, insert).await {
+            Ok(Ok(_)) => {
+                self.spool_pending.store(true, Ordering::Release);
+                self.metrics.spooled.inc();
+                Ok(Durability::Spooled)
+            }
+            Ok(Err(error)) => {
+                tracing::error!(%error, "spool write failed; answering a retryable failure");
+                Err(PublishError::Unavailable)
+            }
+            Err(_) => {
+                tracing::error!(
+                    "spool write exceeded the ack budget; answering a retryable failure"
+                );
+                Err(PublishError::Unavailable)
+            }
+        }
+    }
+}

@@ -241,3 +241,68 @@ async fn wrong_credentials_get_protocol_errors() {
     let body: serde_json::Value = answer.json().await.unwrap();
     assert_eq!(body["error_code"], "missing_auth_headers");
 }
+
+#[tokio::test]
+async fn faults_and_site_are_controlled_over_http() {
+    let (sim, handle, client) = site(0).await;
+    let raw = reqwest::Client::new();
+    let base = handle.base_url();
+    let set = raw
+        .post(format!("{base}/_faults"))
+        .json(&serde_json::json!({"fail_next": 1, "path_prefix": "/api/v1/upstream/ping"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let credited = raw
+        .post(format!("{base}/_control/wallets/{KEY}/credit"))
+        .json(&serde_json::json!({"amount_minor": 500}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(credited.status(), 204);
+    assert_eq!(client.ping().await.unwrap().balance, "5.00");
+    let hits: std::collections::HashMap<String, u64> = raw
+        .get(format!("{base}/_faults/hits"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        hits.get("/api/v1/upstream/ping"),
+        Some(&2),
+        "one injected 503, one retry"
+    );
+    assert!(
+        !hits.contains_key("/_faults"),
+        "control routes are not counted"
+    );
+
+    let placed = client.create_order(&order("D-8", 12, 1)).await.unwrap();
+    let fulfilled = raw
+        .post(format!("{base}/_control/orders/{}/fulfil", placed.order_id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fulfilled.status(), 204);
+    let orders: Vec<serde_json::Value> = raw
+        .get(format!("{base}/_control/orders"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orders[0]["status"], "delivered");
+    assert_eq!(orders[0]["downstream_order_no"], "D-8");
+    assert!(
+        orders[0].get("api_key").is_none(),
+        "credentials are not exposed"
+    );
+    assert_eq!(sim.orders().len(), 1);
+    let reset = raw.delete(format!("{base}/_faults")).send().await.unwrap();
+    assert_eq!(reset.status(), 204);
+    assert_eq!(sim.faults().hits("/api/v1/upstream/ping"), 0);
+}

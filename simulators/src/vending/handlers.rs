@@ -1,205 +1,20 @@
-//! The vending platform (PROTOCOLS.md §5) for tests and load tests.
-//!
-//! Contract: `POST /api/openapi/v1/orders` reserves stock (idempotent on `trade_id`); an order
-//! unpaid after `order_expiry` closes and returns its stock; `PUT /orders/{id}` with status 1 pays,
-//! any other status cancels and returns stock; `POST /deliveries` dispenses one record, locks the
-//! machine for `dispense_lock`, and posts an unsigned `device.delivery.response` to the order's
-//! `notify_url` (a jam fault gives `floor_status` "2"); `POST /orders/{id}` answers status and
-//! records. Every call needs `Appid` (else HTTP 401 code 10008) and the right `AppSecret`;
-//! signed payloads are verified (else code 4006). Transport faults come from `/_faults`.
+//! Request handlers of the simulated vending platform.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use secrecy::SecretString;
-use serde::Serialize;
 use serde_json::json;
 use switchyard_partners::vending::wire::{CreateOrder, DeliveryNotify, SignedBody};
 use switchyard_partners::vending::{decode_payload, FloorStatus, RecordStatus, VendingOrderStatus};
 
-use crate::faults::{spawn, FaultPlan, SimulatorHandle};
-
-/// Settings of the simulated platform.
-#[derive(Clone)]
-pub struct VendingSimConfig {
-    /// Expected `Appid`.
-    pub appid: String,
-    /// Expected `AppSecret`.
-    pub app_secret: String,
-    /// Merchant key for payload signatures.
-    pub merchant_key: String,
-    /// Stock per machine and product id: (units, unit price in minor units).
-    pub stock: HashMap<String, HashMap<String, (u32, i64)>>,
-    /// Unpaid orders close after this (20 minutes on the real platform).
-    pub order_expiry: Duration,
-    /// How long a dispense keeps the machine busy (about 45 s on the real platform).
-    pub dispense_lock: Duration,
-}
-
-impl std::fmt::Debug for VendingSimConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VendingSimConfig")
-            .field("order_expiry", &self.order_expiry)
-            .field("dispense_lock", &self.dispense_lock)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for VendingSimConfig {
-    /// Machine `12345678` with product `p1` (5 units at 3.50) and `p2` (1 unit at 2.00).
-    fn default() -> Self {
-        let machine = HashMap::from([("p1".to_owned(), (5, 350)), ("p2".to_owned(), (1, 200))]);
-        VendingSimConfig {
-            appid: "app-1".into(),
-            app_secret: "app-secret-1".into(),
-            merchant_key: "10001".into(),
-            stock: HashMap::from([("12345678".to_owned(), machine)]),
-            order_expiry: Duration::from_secs(20 * 60),
-            dispense_lock: Duration::from_millis(50),
-        }
-    }
-}
-
-/// One dispense record of a simulated order.
-#[derive(Debug, Clone, Serialize)]
-pub struct SimRecord {
-    /// Record id.
-    pub id: String,
-    /// Product id.
-    pub product_id: String,
-    /// Unit price, minor units.
-    pub price: i64,
-    /// Status.
-    pub status: RecordStatus,
-}
-
-/// An order as the platform holds it.
-#[derive(Debug, Clone, Serialize)]
-pub struct SimOrder {
-    /// Platform order id.
-    pub order_id: String,
-    /// Merchant trade id.
-    pub trade_id: String,
-    /// Machine number.
-    pub machine_no: String,
-    /// Order status.
-    pub status: VendingOrderStatus,
-    /// One record per unit.
-    pub records: Vec<SimRecord>,
-    #[serde(skip)]
-    notify_url: String,
-    #[serde(skip)]
-    created: Instant,
-}
-
-#[derive(Default)]
-struct Inner {
-    stock: HashMap<String, HashMap<String, (u32, i64)>>,
-    orders: Vec<SimOrder>,
-    machine_busy_until: HashMap<String, Instant>,
-    jam_next: u32,
-    notifications: Vec<DeliveryNotify>,
-}
-
-struct Platform {
-    config: VendingSimConfig,
-    inner: Mutex<Inner>,
-    notifier: reqwest::Client,
-}
-
-impl Platform {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic in one handler only spoils that test; keep serving.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// The simulated vending platform; clones share one platform.
-#[derive(Clone)]
-pub struct VendingSimulator {
-    platform: Arc<Platform>,
-    faults: FaultPlan,
-}
-
-impl VendingSimulator {
-    /// A platform with this configuration.
-    pub fn new(config: VendingSimConfig) -> Self {
-        let inner = Inner {
-            stock: config.stock.clone(),
-            ..Inner::default()
-        };
-        let platform = Platform {
-            config,
-            inner: Mutex::new(inner),
-            notifier: reqwest::Client::new(),
-        };
-        VendingSimulator {
-            platform: Arc::new(platform),
-            faults: FaultPlan::new(),
-        }
-    }
-
-    /// The platform's routes behind its fault plan.
-    pub fn router(&self) -> Router {
-        let api = Router::new()
-            .route("/api/openapi/v1/orders", post(create))
-            .route("/api/openapi/v1/orders/{id}", post(query).put(update))
-            .route("/api/openapi/v1/deliveries", post(dispense))
-            .with_state(self.platform.clone());
-        let control = Router::new()
-            .route("/_control/orders", get(list_orders))
-            .route("/_control/jam/{count}", post(jam))
-            .with_state(self.platform.clone());
-        self.faults.wrap(api).merge(control)
-    }
-
-    /// Serves the platform on 127.0.0.1 with an OS-chosen port.
-    pub async fn spawn(&self) -> std::io::Result<SimulatorHandle> {
-        spawn(self.router()).await
-    }
-
-    /// The fault plan.
-    pub fn faults(&self) -> &FaultPlan {
-        &self.faults
-    }
-
-    /// The next `count` dispenses jam (`floor_status` "2").
-    pub fn jam_next(&self, count: u32) {
-        self.platform.lock().jam_next = count;
-    }
-
-    /// Every order, after expiring the overdue ones.
-    pub fn orders(&self) -> Vec<SimOrder> {
-        let mut inner = self.platform.lock();
-        expire(&self.platform.config, &mut inner);
-        inner.orders.clone()
-    }
-
-    /// Units of `product_id` left in `machine_no`.
-    pub fn stock(&self, machine_no: &str, product_id: &str) -> Option<u32> {
-        let mut inner = self.platform.lock();
-        expire(&self.platform.config, &mut inner);
-        inner
-            .stock
-            .get(machine_no)?
-            .get(product_id)
-            .map(|(units, _)| *units)
-    }
-
-    /// Dispense notifications sent so far.
-    pub fn notifications(&self) -> Vec<DeliveryNotify> {
-        self.platform.lock().notifications.clone()
-    }
-}
+use super::{Inner, Platform, SimOrder, SimRecord, VendingSimConfig};
 
 fn answer(status: StatusCode, code: i64, message: &str, data: serde_json::Value) -> Response {
     (
@@ -246,7 +61,7 @@ fn signed_params(platform: &Platform, body: &[u8]) -> Result<HashMap<String, Str
 }
 
 /// Closes unpaid orders past their expiry and returns their stock.
-fn expire(config: &VendingSimConfig, inner: &mut Inner) {
+pub(super) fn expire(config: &VendingSimConfig, inner: &mut Inner) {
     let Inner { orders, stock, .. } = inner;
     for order in orders.iter_mut() {
         if order.status == VendingOrderStatus::Notpay
@@ -268,7 +83,7 @@ fn return_stock(stock: &mut HashMap<String, HashMap<String, (u32, i64)>>, order:
     }
 }
 
-async fn create(
+pub(super) async fn create(
     State(platform): State<Arc<Platform>>,
     headers: HeaderMap,
     body: Bytes,
@@ -333,7 +148,7 @@ async fn create(
     answer(StatusCode::OK, 0, "ok", json!({"order_id": order_id}))
 }
 
-async fn update(
+pub(super) async fn update(
     State(platform): State<Arc<Platform>>,
     Path(order_id): Path<String>,
     headers: HeaderMap,
@@ -369,7 +184,7 @@ async fn update(
     answer(StatusCode::OK, 0, "ok", json!({}))
 }
 
-async fn dispense(
+pub(super) async fn dispense(
     State(platform): State<Arc<Platform>>,
     headers: HeaderMap,
     body: Bytes,
@@ -452,7 +267,7 @@ async fn dispense(
     answer(StatusCode::OK, 0, "ok", data)
 }
 
-async fn query(
+pub(super) async fn query(
     State(platform): State<Arc<Platform>>,
     Path(order_id): Path<String>,
     headers: HeaderMap,
@@ -482,13 +297,16 @@ async fn query(
     )
 }
 
-async fn list_orders(State(platform): State<Arc<Platform>>) -> Json<Vec<SimOrder>> {
+pub(super) async fn list_orders(State(platform): State<Arc<Platform>>) -> Json<Vec<SimOrder>> {
     let mut inner = platform.lock();
     expire(&platform.config, &mut inner);
     Json(inner.orders.clone())
 }
 
-async fn jam(State(platform): State<Arc<Platform>>, Path(count): Path<u32>) -> StatusCode {
+pub(super) async fn jam(
+    State(platform): State<Arc<Platform>>,
+    Path(count): Path<u32>,
+) -> StatusCode {
     platform.lock().jam_next = count;
     StatusCode::NO_CONTENT
 }

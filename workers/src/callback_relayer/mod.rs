@@ -1,0 +1,129 @@
+//! The callback-relayer: applies what fulfillers report and tells downstream sites.
+//!
+//! # Contract
+//! - Consumes `upstream.callbacks` and `vending.dispense-results` (group
+//!   `{group_prefix}callback-relayer`). Neither report is trusted as is: a Dujiao-Next "delivered"
+//!   is confirmed — and its delivery content fetched — with `GET /orders/:id` on the upstream
+//!   ([`upstream`]); a dispense result is confirmed by querying the vending order back
+//!   ([`vending`]). Until confirmed, the event is retried (transient), never applied.
+//! - The confirmed status and content are stored on the sub-order, the parent is re-derived
+//!   ([`crate::parent`]) and the event id is recorded, all in one transaction: a redelivered
+//!   event changes nothing. Mapped products are delivered only this way, never locally.
+//! - When the parent came from a downstream Dujiao-Next site, its callback is queued in that
+//!   transaction and the [`sender`] loop delivers it: signed with that site's credential over
+//!   the literal path `/api/v1/upstream/callback`, retried on `relay.schedule_secs` (scaled),
+//!   `relay.timeout_ms` per try, delivered only on HTTP 200 with `ok:true`, then `failed`.
+
+pub mod sender;
+mod upstream;
+mod vending;
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use switchyard_store::crypto::SecretBox;
+use switchyard_topics::events::{StatusSource, UpstreamCallbackReceived, VendingDispenseResult};
+use switchyard_topics::{
+    decode, CodecError, Consumable, Delivery, Event, Handler, HandlerError, KafkaConfig, Producer,
+};
+
+use crate::clients::PartnerClients;
+use crate::config::WorkersConfig;
+use crate::context::WorkerContext;
+use crate::error::StepError;
+use crate::metrics::WorkerMetrics;
+use crate::parent::{self, ParentChange};
+
+/// The events the relayer consumes.
+#[derive(Debug, Clone)]
+pub enum RelayerEvent {
+    /// An upstream Dujiao-Next site called back.
+    Upstream(UpstreamCallbackReceived),
+    /// A vending platform reported a dispense.
+    Dispense(VendingDispenseResult),
+}
+
+impl Consumable for RelayerEvent {
+    fn logical_topics() -> Vec<&'static str> {
+        vec![
+            UpstreamCallbackReceived::TOPIC,
+            VendingDispenseResult::TOPIC,
+        ]
+    }
+
+    fn decode(logical_topic: &str, payload: &[u8]) -> Result<Self, CodecError> {
+        if logical_topic == VendingDispenseResult::TOPIC {
+            decode::<VendingDispenseResult>(payload).map(RelayerEvent::Dispense)
+        } else {
+            decode::<UpstreamCallbackReceived>(payload).map(RelayerEvent::Upstream)
+        }
+    }
+}
+
+/// Shared state of the relayer's handler and sender loop.
+pub struct Relayer {
+    pub(crate) pool: PgPool,
+    pub(crate) producer: Producer,
+    pub(crate) kafka: KafkaConfig,
+    pub(crate) secrets: SecretBox,
+    pub(crate) config: WorkersConfig,
+    pub(crate) clients: PartnerClients,
+    pub(crate) metrics: WorkerMetrics,
+}
+
+impl Relayer {
+    /// A relayer over the process's plumbing.
+    pub fn new(ctx: &WorkerContext, metrics: WorkerMetrics) -> Self {
+        let timeout = std::time::Duration::from_millis(ctx.config.partner_timeout_ms);
+        Self {
+            pool: ctx.pool.clone(),
+            producer: ctx.producer.clone(),
+            kafka: ctx.kafka.clone(),
+            secrets: ctx.secrets.clone(),
+            config: ctx.config.clone(),
+            clients: PartnerClients::new(ctx.pool.clone(), ctx.secrets.clone(), timeout),
+            metrics,
+        }
+    }
+
+    /// After a commit: wake the sender and announce the parent's change.
+    async fn announce(&self, change: Option<ParentChange>, reason: Option<&str>) {
+        let Some(change) = change else {
+            return;
+        };
+        crate::downstream::wake_sender();
+        let source = StatusSource::CallbackRelayer;
+        if let Err(error) =
+            parent::publish(&self.producer, &self.kafka, &change, source, reason).await
+        {
+            tracing::warn!(%error, "status change not published");
+        }
+    }
+}
+
+/// The relayer's event handler.
+#[derive(Clone)]
+pub struct CallbackRelayer {
+    relayer: Arc<Relayer>,
+}
+
+impl CallbackRelayer {
+    /// A handler over `relayer`.
+    pub fn new(relayer: Arc<Relayer>) -> Self {
+        Self { relayer }
+    }
+}
+
+impl Handler for CallbackRelayer {
+    type Event = RelayerEvent;
+
+    async fn handle(&self, event: RelayerEvent, delivery: &Delivery) -> Result<(), HandlerError> {
+        let applied: Result<(), StepError> = match &event {
+            RelayerEvent::Upstream(callback) => {
+                upstream::apply(&self.relayer, callback, delivery).await
+            }
+            RelayerEvent::Dispense(result) => vending::apply(&self.relayer, result, delivery).await,
+        };
+        applied.map_err(HandlerError::from)
+    }
+}

@@ -1,0 +1,70 @@
+//! Worker metrics, registered once per process and cloned into every worker built there.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
+use switchyard_topics::RunnerMetrics;
+
+/// Labels of procurement attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct AttemptLabels {
+    /// `local_stock`, `dujiao_upstream`, `vending` or `wdt_erp`.
+    pub fulfiller: String,
+    /// `succeeded`, `transient_failure` or `permanent_failure`.
+    pub outcome: String,
+}
+
+/// Labels of relayed callbacks.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct RelayLabels {
+    /// `delivered`, `retry` or `failed`.
+    pub outcome: String,
+}
+
+/// Every metric family of the workers (the consumer runner's included).
+#[derive(Debug, Clone, Default)]
+pub struct WorkerMetrics {
+    /// The consumer runner's families, shared by every runner of the process.
+    pub runner: RunnerMetrics,
+    pub(crate) attempts: Family<AttemptLabels, Counter>,
+    pub(crate) relays: Family<RelayLabels, Counter>,
+}
+
+impl WorkerMetrics {
+    /// Creates the families and registers them in `registry` (call once per process).
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = Self {
+            runner: RunnerMetrics::register(registry),
+            ..Self::default()
+        };
+        registry.register(
+            "switchyard_procurement_attempts",
+            "Calls made to place procurement orders, by fulfiller and outcome",
+            metrics.attempts.clone(),
+        );
+        registry.register(
+            "switchyard_callback_relays",
+            "Callbacks relayed to downstream sites, by outcome",
+            metrics.relays.clone(),
+        );
+        metrics
+    }
+
+    pub(crate) fn attempt(&self, fulfiller: &str, outcome: &str) {
+        self.attempts
+            .get_or_create(&AttemptLabels {
+                fulfiller: fulfiller.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    pub(crate) fn relay(&self, outcome: &str) {
+        self.relays
+            .get_or_create(&RelayLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+}

@@ -1,0 +1,190 @@
+//! The parent order follows its sub-orders (procurement orders).
+//!
+//! Contract: [`refresh`] runs inside the caller's transaction, right after a sub-order changed.
+//! It locks the parent row first, so two sub-orders finishing at the same moment in different
+//! processes are serialised and the second sees the first (no lost "delivered"). The parent is
+//! `delivered` when every sub-order is fulfilled, `failed` (an operator's exception, never an
+//! automatic cancel or refund) when one cannot be placed, `partially_delivered` when some are
+//! fulfilled, `procuring` otherwise. Parents already canceled, refunded, completed or rejected
+//! are never touched. A change of a downstream Dujiao-Next order queues its callback in the same
+//! transaction (see [`crate::downstream`]). [`publish`] announces a change after the commit.
+
+use std::time::Duration;
+
+use sqlx::PgConnection;
+use switchyard_store::orders::{Channel, OrderStatus};
+use switchyard_store::procurement::{self, ProcurementStatus};
+use switchyard_topics::events::{self, OrderStatusChanged, StatusSource};
+use switchyard_topics::{encode, EventMeta, KafkaConfig, Producer};
+use uuid::Uuid;
+
+use crate::downstream;
+use crate::error::StepError;
+use crate::store::{self, ParentRow};
+
+/// Parent statuses that sub-orders may still move.
+const FOLLOWS_SUB_ORDERS: [OrderStatus; 4] = [
+    OrderStatus::Accepted,
+    OrderStatus::Procuring,
+    OrderStatus::PartiallyDelivered,
+    OrderStatus::Failed,
+];
+
+/// How long publishing one status event may wait for the broker.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A parent order moved.
+#[derive(Debug, Clone)]
+pub struct ParentChange {
+    /// The order after the change.
+    pub order: ParentRow,
+    /// Its status before.
+    pub previous: OrderStatus,
+}
+
+/// The parent status implied by its sub-orders; `None` when it has none.
+pub fn aggregate(sub_orders: &[ProcurementStatus]) -> Option<OrderStatus> {
+    use ProcurementStatus as S;
+    if sub_orders.is_empty() {
+        return None;
+    }
+    let done = |s: &&S| matches!(s, S::Fulfilled | S::Completed);
+    let broken = |s: &&S| {
+        matches!(
+            s,
+            S::Failed | S::Rejected | S::Canceled | S::Refunded | S::PartiallyRefunded
+        )
+    };
+    let delivered = sub_orders.iter().filter(done).count();
+    Some(if delivered == sub_orders.len() {
+        OrderStatus::Delivered
+    } else if sub_orders.iter().any(|s| broken(&s)) {
+        OrderStatus::Failed
+    } else if delivered > 0 {
+        OrderStatus::PartiallyDelivered
+    } else {
+        OrderStatus::Procuring
+    })
+}
+
+/// Re-derives the parent's status from its sub-orders inside the caller's transaction.
+pub async fn refresh(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+) -> Result<Option<ParentChange>, StepError> {
+    let Some(current) = store::lock_order(&mut *conn, order_id).await? else {
+        return Err(StepError::invalid("parent order not found"));
+    };
+    if !FOLLOWS_SUB_ORDERS.contains(&current.status) {
+        return Ok(None);
+    }
+    let sub_orders = procurement::for_order(&mut *conn, order_id).await?;
+    let statuses: Vec<_> = sub_orders.iter().map(|sub| sub.status).collect();
+    let Some(target) = aggregate(&statuses) else {
+        return Ok(None);
+    };
+    if target == current.status {
+        return Ok(None);
+    }
+    let order = store::set_order_status(&mut *conn, order_id, target).await?;
+    if order.channel == Channel::DujiaoDownstream {
+        downstream::enqueue(&mut *conn, &order, &sub_orders).await?;
+    }
+    Ok(Some(ParentChange {
+        order,
+        previous: current.status,
+    }))
+}
+
+/// Publishes `orders.status-changed` for a committed change (operator orders have no channel
+/// to tell and are skipped).
+pub async fn publish(
+    producer: &Producer,
+    kafka: &KafkaConfig,
+    change: &ParentChange,
+    source: StatusSource,
+    reason: Option<&str>,
+) -> Result<(), StepError> {
+    let Some(channel) = event_channel(change.order.channel) else {
+        return Ok(());
+    };
+    let delivered_at = (change.order.status == OrderStatus::Delivered)
+        .then(|| change.order.updated_at.timestamp_millis());
+    let event = OrderStatusChanged {
+        order_id: change.order.id.to_string(),
+        channel,
+        channel_order_id: change.order.channel_order_id.clone(),
+        status: event_status(change.order.status),
+        previous_status: Some(event_status(change.previous)),
+        source,
+        reason: reason.map(str::to_owned),
+        refunded_amount: None,
+        delivered_at,
+        changed_at: chrono::Utc::now().timestamp_millis(),
+    };
+    let encoded = encode(kafka, &event, EventMeta::new())?;
+    producer.send(&encoded, PUBLISH_TIMEOUT).await?;
+    Ok(())
+}
+
+/// The sales channel as events name it.
+pub fn event_channel(channel: Channel) -> Option<events::Channel> {
+    match channel {
+        Channel::DujiaoDownstream => Some(events::Channel::DujiaoDownstream),
+        Channel::Dstore => Some(events::Channel::Dstore),
+        Channel::Daojia => Some(events::Channel::Daojia),
+        Channel::Operator => None,
+    }
+}
+
+/// Our stored status as events name it (`failed` is an operator's exception).
+pub fn event_status(status: OrderStatus) -> events::OrderStatus {
+    use events::OrderStatus as E;
+    match status {
+        OrderStatus::Accepted => E::Accepted,
+        OrderStatus::Procuring => E::Procuring,
+        OrderStatus::PartiallyDelivered => E::PartiallyDelivered,
+        OrderStatus::Delivered => E::Delivered,
+        OrderStatus::Completed => E::Completed,
+        OrderStatus::Canceled | OrderStatus::Rejected => E::Canceled,
+        OrderStatus::Refunded => E::Refunded,
+        OrderStatus::PartiallyRefunded => E::PartiallyRefunded,
+        OrderStatus::Failed => E::Exception,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ProcurementStatus as S;
+
+    #[test]
+    fn parent_is_delivered_only_when_every_sub_order_is() {
+        assert_eq!(aggregate(&[]), None);
+        assert_eq!(
+            aggregate(&[S::Pending, S::Accepted]),
+            Some(OrderStatus::Procuring)
+        );
+        assert_eq!(
+            aggregate(&[S::Fulfilled, S::Accepted]),
+            Some(OrderStatus::PartiallyDelivered)
+        );
+        assert_eq!(
+            aggregate(&[S::Fulfilled, S::Completed]),
+            Some(OrderStatus::Delivered)
+        );
+    }
+
+    #[test]
+    fn a_failed_sub_order_makes_the_parent_an_exception() {
+        assert_eq!(
+            aggregate(&[S::Fulfilled, S::Failed]),
+            Some(OrderStatus::Failed)
+        );
+        assert_eq!(aggregate(&[S::Canceled]), Some(OrderStatus::Failed));
+        assert_eq!(
+            event_status(OrderStatus::Failed),
+            events::OrderStatus::Exception
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! `procurement.requested` and `procurement.results`: what the procurer tells the rest of the
+//! fleet (the reconciler and dashboards read them; nothing waits on them).
+
+use std::time::Duration;
+
+use switchyard_store::mappings::FulfillerKind;
+use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
+use switchyard_topics::events::{
+    Fulfiller, Money, ProcurementOutcome, ProcurementRequested, ProcurementResult,
+};
+use switchyard_topics::{encode, EventMeta};
+
+use super::attempt::AttemptResult;
+use super::place::Placer;
+use crate::error::StepError;
+use crate::parent::event_channel;
+use crate::store::ParentRow;
+
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Announces a new sub-order with a remote fulfiller (local stock is not a procurement).
+pub async fn publish_requested(
+    placer: &Placer,
+    order: &ParentRow,
+    sub: &ProcurementOrder,
+) -> Result<(), StepError> {
+    let (Some(channel), Some(fulfiller)) = (event_channel(order.channel), fulfiller(sub)) else {
+        return Ok(());
+    };
+    let event = ProcurementRequested {
+        procurement_id: sub.id.to_string(),
+        order_id: order.id.to_string(),
+        channel,
+        channel_order_id: order.channel_order_id.clone(),
+        fulfiller,
+        connection_id: sub
+            .connection_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        lines: Vec::new(),
+        amount: Money::new(sub.amount_minor, sub.currency.as_str()),
+        requested_at: chrono::Utc::now().timestamp_millis(),
+    };
+    let encoded = encode(placer.kafka(), &event, EventMeta::new())?;
+    placer.producer().send(&encoded, PUBLISH_TIMEOUT).await?;
+    Ok(())
+}
+
+/// Announces the outcome of one attempt.
+pub async fn publish_result(
+    placer: &Placer,
+    sub: &ProcurementOrder,
+    result: &AttemptResult,
+    attempt: i32,
+    retrying: bool,
+) -> Result<(), StepError> {
+    let Some(fulfiller) = fulfiller(sub) else {
+        return Ok(());
+    };
+    let Some(order) = crate::store::order(placer.pool(), sub.order_id).await? else {
+        return Ok(());
+    };
+    let Some(channel) = event_channel(order.channel) else {
+        return Ok(());
+    };
+    let (outcome, upstream_order_id, error_code, amount) = match result {
+        AttemptResult::Delivered { .. } => (ProcurementOutcome::Fulfilled, None, None, None),
+        AttemptResult::Placed {
+            status,
+            upstream_order_id,
+            amount_minor,
+            ..
+        } => (
+            if *status == ProcurementStatus::Fulfilled {
+                ProcurementOutcome::Fulfilled
+            } else {
+                ProcurementOutcome::Accepted
+            },
+            upstream_order_id.clone(),
+            None,
+            amount_minor.map(|minor| Money::new(minor, sub.currency.as_str())),
+        ),
+        AttemptResult::Failed(failure) => (
+            if failure.transient {
+                ProcurementOutcome::Failed
+            } else {
+                ProcurementOutcome::Rejected
+            },
+            None,
+            failure.code.clone(),
+            None,
+        ),
+    };
+    let event = ProcurementResult {
+        procurement_id: sub.id.to_string(),
+        order_id: order.id.to_string(),
+        channel,
+        channel_order_id: order.channel_order_id,
+        fulfiller,
+        connection_id: sub
+            .connection_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        outcome,
+        upstream_order_id,
+        upstream_status: None,
+        amount,
+        error_code,
+        retryable: retrying,
+        attempt,
+        decided_at: chrono::Utc::now().timestamp_millis(),
+    };
+    let encoded = encode(placer.kafka(), &event, EventMeta::new())?;
+    placer.producer().send(&encoded, PUBLISH_TIMEOUT).await?;
+    Ok(())
+}
+
+fn fulfiller(sub: &ProcurementOrder) -> Option<Fulfiller> {
+    match sub.fulfiller? {
+        FulfillerKind::LocalStock => None,
+        FulfillerKind::DujiaoUpstream => Some(Fulfiller::DujiaoUpstream),
+        FulfillerKind::Vending => Some(Fulfiller::Vending),
+        FulfillerKind::WdtErp => Some(Fulfiller::Wdt),
+    }
+}

@@ -1,0 +1,213 @@
+//! Placing one sub-order: claim it, make one attempt with its fulfiller, record the attempt and
+//! move the sub-order and its parent in one transaction, then announce what changed.
+//!
+//! Contract: see the module header of [`crate::procurer`]. Partner answers become attempts;
+//! only database trouble is an error here (the lease then runs out and the sub-order is tried
+//! again). Events are published after the commit; a publish failure is logged, not retried
+//! (the database is the record; the events inform).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use switchyard_store::connections;
+use switchyard_store::mappings::FulfillerKind;
+use switchyard_store::procurement::{
+    self, AttemptOutcome, AttemptReport, ProcurementOrder, ProcurementStatus,
+};
+use switchyard_topics::events::StatusSource;
+use switchyard_topics::{KafkaConfig, Producer};
+use uuid::Uuid;
+
+use super::attempt::{AttemptResult, PartnerFailure};
+use super::events::publish_result;
+use super::{dujiao, local, vending, wdt};
+use crate::clients::PartnerClients;
+use crate::config::WorkersConfig;
+use crate::context::WorkerContext;
+use crate::error::StepError;
+use crate::metrics::WorkerMetrics;
+use crate::{downstream, parent, store};
+
+/// Places sub-orders; shared by the handler and the retry loop.
+pub struct Placer {
+    pool: PgPool,
+    producer: Producer,
+    kafka: KafkaConfig,
+    config: WorkersConfig,
+    clients: PartnerClients,
+    metrics: WorkerMetrics,
+}
+
+impl Placer {
+    /// A placer over the process's plumbing.
+    pub fn new(ctx: &WorkerContext, metrics: WorkerMetrics) -> Self {
+        let timeout = std::time::Duration::from_millis(ctx.config.partner_timeout_ms);
+        Self {
+            pool: ctx.pool.clone(),
+            producer: ctx.producer.clone(),
+            kafka: ctx.kafka.clone(),
+            config: ctx.config.clone(),
+            clients: PartnerClients::new(ctx.pool.clone(), ctx.secrets.clone(), timeout),
+            metrics,
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub(crate) fn producer(&self) -> &Producer {
+        &self.producer
+    }
+
+    pub(crate) fn kafka(&self) -> &KafkaConfig {
+        &self.kafka
+    }
+
+    pub(crate) fn config(&self) -> &WorkersConfig {
+        &self.config
+    }
+
+    pub(crate) fn clients(&self) -> &PartnerClients {
+        &self.clients
+    }
+
+    /// One attempt at sub-order `id`; `claimed` when the caller already holds its lease.
+    #[tracing::instrument(skip_all, fields(procurement_id = %id))]
+    pub async fn place(&self, id: Uuid, claimed: bool) -> Result<(), StepError> {
+        if !claimed && !store::claim_procurement(&self.pool, id, self.config.claim_lease()).await? {
+            return Ok(());
+        }
+        let sub = procurement::get(&self.pool, id)
+            .await?
+            .ok_or_else(|| StepError::invalid("procurement order not found"))?;
+        if sub.status != ProcurementStatus::Pending {
+            return Ok(());
+        }
+        let order = store::order(&self.pool, sub.order_id)
+            .await?
+            .ok_or_else(|| StepError::invalid("parent order not found"))?;
+        let lines = store::covered_lines(&self.pool, id).await?;
+        let result = match sub.fulfiller {
+            Some(FulfillerKind::LocalStock) => local::deliver(self, &order, &sub, &lines).await?,
+            Some(FulfillerKind::DujiaoUpstream) => {
+                dujiao::place(self, &order, &sub, &lines).await?
+            }
+            Some(FulfillerKind::Vending) => vending::place(self, &sub, &lines).await?,
+            Some(FulfillerKind::WdtErp) => wdt::place(self, &order, &sub, &lines).await?,
+            None => AttemptResult::Failed(PartnerFailure::permanent(
+                "no_fulfiller",
+                "sub-order has no fulfiller",
+            )),
+        };
+        self.finish(&sub, result).await
+    }
+
+    async fn finish(&self, sub: &ProcurementOrder, result: AttemptResult) -> Result<(), StepError> {
+        let retry_at = match &result {
+            AttemptResult::Failed(failure) if failure.transient => self.retry_at(sub).await?,
+            _ => None,
+        };
+        let report = report(&result, retry_at);
+        let reason = report.error_code.clone();
+        let mut tx = self.pool.begin().await?;
+        let attempt = procurement::record_attempt(&mut tx, sub.id, &report).await?;
+        match &result {
+            AttemptResult::Delivered { content } => {
+                procurement::mark_delivered(&mut *tx, sub.id, content).await?;
+            }
+            AttemptResult::Placed {
+                status,
+                upstream_order_id,
+                upstream_order_no,
+                amount_minor,
+            } => {
+                store::mark_placed(
+                    &mut *tx,
+                    sub.id,
+                    *status,
+                    upstream_order_id.as_deref(),
+                    upstream_order_no.as_deref(),
+                )
+                .await?;
+                if let Some(amount) = amount_minor {
+                    store::set_procurement_amount(&mut *tx, sub.id, *amount).await?;
+                }
+            }
+            AttemptResult::Failed(_) => {}
+        }
+        let change = parent::refresh(&mut tx, sub.order_id).await?;
+        tx.commit().await?;
+
+        let fulfiller = sub.fulfiller.map_or("none", |kind| kind.as_str());
+        self.metrics.attempt(fulfiller, report.outcome.as_str());
+        if let AttemptResult::Failed(failure) = &result {
+            tracing::warn!(
+                attempt = attempt.attempt_no,
+                code = failure.code.as_deref().unwrap_or(""),
+                error = %failure.message,
+                retry = retry_at.is_some(),
+                "procurement attempt failed"
+            );
+        }
+        if change.is_some() {
+            downstream::wake_sender();
+        }
+        let published = async {
+            publish_result(self, sub, &result, attempt.attempt_no, retry_at.is_some()).await?;
+            if let Some(change) = &change {
+                let source = StatusSource::Procurer;
+                parent::publish(
+                    &self.producer,
+                    &self.kafka,
+                    change,
+                    source,
+                    reason.as_deref(),
+                )
+                .await?;
+            }
+            Ok::<_, StepError>(())
+        };
+        if let Err(error) = published.await {
+            tracing::warn!(%error, "procurement events not published");
+        }
+        Ok(())
+    }
+
+    /// When the next attempt is due on the connection's schedule, or `None` when none is left.
+    async fn retry_at(&self, sub: &ProcurementOrder) -> Result<Option<DateTime<Utc>>, StepError> {
+        let Some(connection_id) = sub.connection_id else {
+            return Ok(None);
+        };
+        let connection = connections::get(&self.pool, connection_id).await?;
+        let retry = u32::try_from(sub.attempts.saturating_add(1)).unwrap_or(u32::MAX);
+        let Some(delay) = connection.retry_delay(retry) else {
+            return Ok(None);
+        };
+        let delay =
+            chrono::Duration::from_std(self.config.scaled(delay)).unwrap_or(chrono::Duration::MAX);
+        Ok(Some(Utc::now() + delay))
+    }
+}
+
+fn report(result: &AttemptResult, retry_at: Option<DateTime<Utc>>) -> AttemptReport {
+    match result {
+        AttemptResult::Delivered { .. } | AttemptResult::Placed { .. } => AttemptReport {
+            outcome: AttemptOutcome::Succeeded,
+            error_code: None,
+            error: None,
+            http_status: None,
+            retry_at: None,
+        },
+        AttemptResult::Failed(failure) => AttemptReport {
+            outcome: if failure.transient {
+                AttemptOutcome::TransientFailure
+            } else {
+                AttemptOutcome::PermanentFailure
+            },
+            error_code: failure.code.clone(),
+            error: Some(failure.message.chars().take(500).collect()),
+            http_status: failure.http_status,
+            retry_at,
+        },
+    }
+}

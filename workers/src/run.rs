@@ -1,0 +1,139 @@
+//! Building and running a worker: its consumer runner plus its background loop.
+//!
+//! Contract: [`build`] validates the configuration and prepares the runner without touching
+//! the network (metrics are registered by the caller, once per process, with
+//! [`WorkerMetrics::register`]); [`Worker::run`] ensures the runner's retry table, then runs the
+//! consumer and the worker's loop (procurer: due retries; callback-relayer: callback sender)
+//! until `shutdown`, drains both, and returns the runner's outcome.
+
+use std::sync::Arc;
+
+use prometheus_client::registry::Registry;
+use sqlx::PgPool;
+use switchyard_topics::{Runner, PARKED_EVENTS_DDL};
+use tokio_util::sync::CancellationToken;
+
+use crate::callback_relayer::{self, CallbackRelayer, Relayer};
+use crate::context::WorkerContext;
+use crate::error::WorkerError;
+use crate::metrics::WorkerMetrics;
+use crate::name::WorkerName;
+use crate::procurer::{self, Placer, Procurer};
+
+/// A worker ready to run.
+pub struct Worker {
+    name: WorkerName,
+    pool: PgPool,
+    kind: Kind,
+}
+
+enum Kind {
+    Procurer {
+        runner: Runner<Procurer>,
+        placer: Arc<Placer>,
+    },
+    CallbackRelayer {
+        runner: Runner<CallbackRelayer>,
+        relayer: Arc<Relayer>,
+    },
+}
+
+/// Prepares worker `name` (group `{group_prefix}{name}`) over the process's plumbing.
+pub fn build(
+    name: WorkerName,
+    ctx: WorkerContext,
+    metrics: &WorkerMetrics,
+) -> Result<Worker, WorkerError> {
+    ctx.config.validate()?;
+    let kind = match name {
+        WorkerName::Procurer => {
+            let placer = Arc::new(Placer::new(&ctx, metrics.clone()));
+            let handler = Procurer::new(Arc::clone(&placer));
+            let runner = Runner::new(
+                &ctx.kafka,
+                name.as_str(),
+                handler,
+                ctx.pool.clone(),
+                metrics.runner.clone(),
+            )?;
+            Kind::Procurer { runner, placer }
+        }
+        WorkerName::CallbackRelayer => {
+            let relayer = Arc::new(Relayer::new(&ctx, metrics.clone()));
+            let handler = CallbackRelayer::new(Arc::clone(&relayer));
+            let runner = Runner::new(
+                &ctx.kafka,
+                name.as_str(),
+                handler,
+                ctx.pool.clone(),
+                metrics.runner.clone(),
+            )?;
+            Kind::CallbackRelayer { runner, relayer }
+        }
+    };
+    Ok(Worker {
+        name,
+        pool: ctx.pool,
+        kind,
+    })
+}
+
+/// Registers the metrics, builds worker `name` and runs it until `shutdown` (one worker per
+/// process; to run several, register [`WorkerMetrics`] once and [`build`] each).
+pub async fn run(
+    name: WorkerName,
+    ctx: WorkerContext,
+    registry: &mut Registry,
+    shutdown: CancellationToken,
+) -> Result<(), WorkerError> {
+    let metrics = WorkerMetrics::register(registry);
+    build(name, ctx, &metrics)?.run(shutdown).await
+}
+
+impl Worker {
+    /// Which worker this is.
+    pub fn name(&self) -> WorkerName {
+        self.name
+    }
+
+    /// Runs until `shutdown`, then drains.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), WorkerError> {
+        ensure_runner_tables(&self.pool).await?;
+        let background = shutdown.child_token();
+        tracing::info!(worker = %self.name, "worker starting");
+        let outcome = match self.kind {
+            Kind::Procurer { runner, placer } => {
+                let retries = tokio::spawn(procurer::retry::run(placer, background.clone()));
+                let outcome = runner.run(shutdown).await;
+                background.cancel();
+                let _ = retries.await;
+                outcome
+            }
+            Kind::CallbackRelayer { runner, relayer } => {
+                let sender =
+                    tokio::spawn(callback_relayer::sender::run(relayer, background.clone()));
+                let outcome = runner.run(shutdown).await;
+                background.cancel();
+                let _ = sender.await;
+                outcome
+            }
+        };
+        tracing::info!(worker = %self.name, "worker stopped");
+        Ok(outcome?)
+    }
+}
+
+/// Creates the runner's `parked_events` table if missing; an advisory lock keeps processes
+/// starting together from racing on the DDL.
+async fn ensure_runner_tables(pool: &PgPool) -> Result<(), WorkerError> {
+    let mut tx = pool.begin().await.map_err(WorkerError::Database)?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7261001)")
+        .execute(&mut *tx)
+        .await
+        .map_err(WorkerError::Database)?;
+    sqlx::raw_sql(PARKED_EVENTS_DDL)
+        .execute(&mut *tx)
+        .await
+        .map_err(WorkerError::Database)?;
+    tx.commit().await.map_err(WorkerError::Database)
+}

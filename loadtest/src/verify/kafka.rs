@@ -1,0 +1,144 @@
+//! Reads whole topics from the broker for the verification (librdkafka, no consumer group offsets).
+//!
+//! Contract: a topic is read from each partition's low watermark up to the high watermark taken
+//! when the read starts; nothing is committed. Because an acknowledged event may still sit in the
+//! ingress's durable spool, [`verify_topics`] re-reads until every topic passes or the patience
+//! runs out, and reports the last reading.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use switchyard_topics::headers::EVENT_ID;
+
+use super::{verify_records, ObservedRecord, TopicVerification, VerificationReport};
+
+/// Where the events are.
+#[derive(Debug, Clone)]
+pub struct KafkaSource {
+    /// Bootstrap servers.
+    pub brokers: String,
+    /// Prefix of every topic name.
+    pub topic_prefix: String,
+}
+
+const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Reads every record of `topic` (blocking; call from a blocking thread).
+pub fn read_topic(
+    brokers: &str,
+    topic: &str,
+    within: Duration,
+) -> anyhow::Result<Vec<ObservedRecord>> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set(
+            "group.id",
+            format!("loadtest-verify-{}", uuid::Uuid::new_v4()),
+        )
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .create()
+        .context("creating the verification consumer")?;
+    let metadata = consumer
+        .fetch_metadata(Some(topic), METADATA_TIMEOUT)
+        .with_context(|| format!("metadata of {topic}"))?;
+    let partitions: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic && t.error().is_none())
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    if partitions.is_empty() {
+        bail!("topic {topic} does not exist or has no partitions");
+    }
+    let mut assignment = TopicPartitionList::new();
+    let mut remaining: BTreeMap<i32, i64> = BTreeMap::new();
+    for partition in partitions {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, partition, METADATA_TIMEOUT)
+            .with_context(|| format!("watermarks of {topic}/{partition}"))?;
+        if high > low {
+            assignment.add_partition_offset(topic, partition, Offset::Offset(low))?;
+            remaining.insert(partition, high);
+        }
+    }
+    let mut records = Vec::new();
+    if remaining.is_empty() {
+        return Ok(records);
+    }
+    consumer
+        .assign(&assignment)
+        .context("assigning partitions")?;
+    let deadline = Instant::now() + within;
+    while !remaining.is_empty() {
+        if Instant::now() > deadline {
+            bail!("reading {topic} took longer than {within:?}");
+        }
+        let Some(message) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let message = message.with_context(|| format!("reading {topic}"))?;
+        let event_id = message.headers().and_then(|headers| {
+            headers
+                .iter()
+                .find(|header| header.key == EVENT_ID)
+                .and_then(|header| header.value)
+                .map(|value| String::from_utf8_lossy(value).into_owned())
+        });
+        records.push(ObservedRecord {
+            key: message
+                .key()
+                .map(|key| String::from_utf8_lossy(key).into_owned()),
+            event_id,
+        });
+        let partition = message.partition();
+        if remaining
+            .get(&partition)
+            .is_some_and(|high| message.offset() + 1 >= *high)
+        {
+            remaining.remove(&partition);
+        }
+    }
+    Ok(records)
+}
+
+/// Verifies every topic in `acked` (full topic name → acknowledged ids), retrying until all pass
+/// or `patience` has passed.
+pub async fn verify_topics(
+    source: &KafkaSource,
+    acked: BTreeMap<String, Vec<String>>,
+    patience: Duration,
+) -> VerificationReport {
+    let deadline = Instant::now() + patience;
+    loop {
+        let mut topics = Vec::new();
+        for (topic, ids) in &acked {
+            let (brokers, name) = (source.brokers.clone(), topic.clone());
+            let read = tokio::task::spawn_blocking(move || {
+                read_topic(&brokers, &name, Duration::from_secs(60))
+            })
+            .await;
+            let verdict = match read {
+                Ok(Ok(records)) => verify_records(topic, ids, &records),
+                Ok(Err(error)) => unreadable(topic, ids, format!("{error:#}")),
+                Err(join) => unreadable(topic, ids, format!("reader failed: {join}")),
+            };
+            topics.push(verdict);
+        }
+        let report = VerificationReport::new(&source.brokers, &source.topic_prefix, topics);
+        if report.passed || Instant::now() >= deadline {
+            return report;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+fn unreadable(topic: &str, ids: &[String], error: String) -> TopicVerification {
+    let mut verdict = verify_records(topic, ids, &[]);
+    verdict.read_error = Some(error);
+    verdict
+}

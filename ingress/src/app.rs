@@ -145,6 +145,8 @@ impl Ingress {
                 tracing::error!(%error, "ingress listener failed");
             }
         });
+        let publisher = self.state.publisher.clone();
+        root.spawn(async move { publisher.warm_up().await });
         let drainer = self.spool_drainer();
         let interval = self.state.config.spool_drain_interval();
         root.spawn(drainer.run(interval, root.token()));

@@ -76,6 +76,13 @@ impl DurablePublisher {
         })
     }
 
+    /// Opens the broker connection ahead of the first request (best effort, bounded).
+    pub async fn warm_up(&self) {
+        if !self.producer.broker_reachable(Duration::from_secs(2)).await {
+            tracing::warn!("broker not reachable at start-up; events will be spooled until it is");
+        }
+    }
+
     /// The flag the drainer clears once the spool is empty.
     pub(crate) fn spool_pending_flag(&self) -> Arc<AtomicBool> {
         self.spool_pending.clone()

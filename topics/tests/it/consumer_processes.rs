@@ -5,7 +5,6 @@
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -28,7 +27,7 @@ impl ConsumerProcess {
     fn spawn(config: &KafkaConfig, database_url: &str, name: &str, delay_ms: u64) -> Self {
         let child = Command::new(std::env::current_exe().unwrap())
             .args([
-                "child_consumer_process",
+                "consumer_processes::child_consumer_process",
                 "--exact",
                 "--ignored",
                 "--nocapture",
@@ -206,12 +205,29 @@ async fn two_processes_split_partitions_and_one_takes_over_when_the_other_stops(
     add_handled_by(db.pool()).await;
     let a = ConsumerProcess::spawn(&config, db.url(), "a", 10);
     let b = ConsumerProcess::spawn(&config, db.url(), "b", 10);
-    let first_batch = 300_i64;
-    let events: Vec<_> = (0..first_batch)
-        .map(|i| stock_event(&format!("sku{}", i % 30), i))
-        .collect();
-    produce_stock(&config, &events).await;
+    // Keep producing until both members have handled something: joining takes a rebalance.
+    let mut first_batch = 0_i64;
     let pool = db.pool().clone();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let events: Vec<_> = (first_batch..first_batch + 20)
+            .map(|i| stock_event(&format!("sku{}", i % 30), i))
+            .collect();
+        produce_stock(&config, &events).await;
+        first_batch += 20;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let members: i64 = sqlx::query_scalar("select count(distinct handled_by) from effects")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        if members == 2 && first_batch >= 300 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the second member never got a partition"
+        );
+    }
     eventually(Duration::from_secs(90), "first batch applied", || {
         let pool = pool.clone();
         async move { effect_counts(&pool).await.1 == first_batch }
@@ -254,5 +270,4 @@ async fn two_processes_split_partitions_and_one_takes_over_when_the_other_stops(
         "the stopped member handled nothing after leaving"
     );
     assert_each_key_in_order(db.pool()).await;
-    let _ = Arc::new(());
 }

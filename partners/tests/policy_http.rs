@@ -18,7 +18,7 @@ type Hits = Arc<Mutex<HashMap<String, u32>>>;
 /// Scripted answers: the n-th hit of a route decides what it gets.
 async fn scripted(State(hits): State<Hits>, Path(route): Path<String>) -> Response {
     let n = {
-        let mut hits = hits.lock().unwrap();
+        let mut hits = hits.lock().expect("test setup");
         let n = hits.entry(route.clone()).or_insert(0);
         *n += 1;
         *n
@@ -72,10 +72,12 @@ impl Partner {
         let router = Router::new()
             .route("/{route}", get(scripted))
             .with_state(hits.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("test setup");
+        let base = format!("http://{}", listener.local_addr().expect("test setup"));
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
+            axum::serve(listener, router).await.expect("test setup");
         });
         Partner {
             base,
@@ -85,7 +87,12 @@ impl Partner {
     }
 
     fn hits(&self, route: &str) -> u32 {
-        self.hits.lock().unwrap().get(route).copied().unwrap_or(0)
+        self.hits
+            .lock()
+            .expect("test setup")
+            .get(route)
+            .copied()
+            .unwrap_or(0)
     }
 
     async fn get(
@@ -102,7 +109,7 @@ impl Partner {
 fn fast_policy() -> PolicyConfig {
     PolicyConfig {
         timeout: Duration::from_millis(300),
-        rate_per_second: std::num::NonZeroU32::new(1000).unwrap(),
+        rate_per_second: std::num::NonZeroU32::new(1000).expect("test setup"),
         max_retries: 3,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(20),
@@ -112,7 +119,7 @@ fn fast_policy() -> PolicyConfig {
 }
 
 fn http(config: PolicyConfig) -> PartnerHttp {
-    PartnerHttp::new("test-partner", config).unwrap()
+    PartnerHttp::new("test-partner", config).expect("test setup")
 }
 
 #[tokio::test]

@@ -46,11 +46,11 @@ async fn receive(
         |_| Ok(SecretString::from(SECRET)),
     );
     if verified.is_err() {
-        *receiver.rejected_signatures.lock().unwrap() += 1;
+        *receiver.rejected_signatures.lock().expect("test setup") += 1;
         return Json(json!({"ok": false, "message": "bad signature"}));
     }
     {
-        let mut refuse = receiver.refuse.lock().unwrap();
+        let mut refuse = receiver.refuse.lock().expect("test setup");
         if *refuse > 0 {
             *refuse -= 1;
             return Json(json!({"ok": false, "message": "try later"}));
@@ -59,19 +59,19 @@ async fn receive(
     receiver
         .accepted
         .lock()
-        .unwrap()
-        .push(serde_json::from_slice(&body).unwrap());
+        .expect("test setup")
+        .push(serde_json::from_slice(&body).expect("test setup"));
     Json(json!({"ok": true, "message": "received"}))
 }
 
 async fn start_receiver(refuse: u32) -> (Receiver, SimulatorHandle) {
     let receiver = Receiver::default();
-    *receiver.refuse.lock().unwrap() = refuse;
+    *receiver.refuse.lock().expect("test setup") = refuse;
     // A path unlike the signed one: the signature must still use the literal callback path.
     let router = Router::new()
         .route("/hooks/dujiao/42", post(receive))
         .with_state(receiver.clone());
-    (receiver, spawn(router).await.unwrap())
+    (receiver, spawn(router).await.expect("test setup"))
 }
 
 fn policy() -> PolicyConfig {

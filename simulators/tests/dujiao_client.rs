@@ -16,7 +16,7 @@ const ORDERS: &str = "/api/v1/upstream/orders";
 fn policy() -> PolicyConfig {
     PolicyConfig {
         timeout: Duration::from_millis(500),
-        rate_per_second: std::num::NonZeroU32::new(1000).unwrap(),
+        rate_per_second: std::num::NonZeroU32::new(1000).expect("test setup"),
         max_retries: 3,
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(50),
@@ -31,7 +31,7 @@ async fn site(balance_minor: i64) -> (DujiaoSimulator, SimulatorHandle, DujiaoCl
         SECRET,
         balance_minor,
     ));
-    let handle = sim.spawn().await.unwrap();
+    let handle = sim.spawn().await.expect("test setup");
     let client = client_for(&handle, KEY, SECRET);
     (sim, handle, client)
 }
@@ -43,7 +43,7 @@ fn client_for(handle: &SimulatorHandle, key: &str, secret: &str) -> DujiaoClient
         api_secret: SecretString::from(secret.to_owned()),
         policy: policy(),
     })
-    .unwrap()
+    .expect("test setup")
 }
 
 fn order(no: &str, sku_id: u64, quantity: u32) -> CreateOrderRequest {

@@ -17,7 +17,7 @@ use switchyard_simulators::vending::{VendingSimConfig, VendingSimulator};
 const ORDERS: &str = "/api/openapi/v1/orders";
 
 fn machine() -> MachineNo {
-    MachineNo::parse("12345678").unwrap()
+    MachineNo::parse("12345678").expect("test setup")
 }
 
 fn client_with(handle: &SimulatorHandle, merchant_key: &str) -> VendingClient {
@@ -30,16 +30,16 @@ fn client_with(handle: &SimulatorHandle, merchant_key: &str) -> VendingClient {
             timeout: Duration::from_millis(500),
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
-            rate_per_second: std::num::NonZeroU32::new(1000).unwrap(),
+            rate_per_second: std::num::NonZeroU32::new(1000).expect("test setup"),
             ..PolicyConfig::default()
         },
     })
-    .unwrap()
+    .expect("test setup")
 }
 
 async fn platform(config: VendingSimConfig) -> (VendingSimulator, SimulatorHandle, VendingClient) {
     let sim = VendingSimulator::new(config);
-    let handle = sim.spawn().await.unwrap();
+    let handle = sim.spawn().await.expect("test setup");
     let client = client_with(&handle, "10001");
     (sim, handle, client)
 }
@@ -53,19 +53,19 @@ async fn notify_receiver() -> (SimulatorHandle, Arc<Mutex<Vec<DeliveryNotify>>>)
         post(move |Json(notify): Json<DeliveryNotify>| {
             let sink = sink.clone();
             async move {
-                sink.lock().unwrap().push(notify);
+                sink.lock().expect("test setup").push(notify);
                 "ok"
             }
         }),
     );
-    (spawn(router).await.unwrap(), received)
+    (spawn(router).await.expect("test setup"), received)
 }
 
 fn order(trade: &str, notify_url: &str, product: &str, quantity: u32) -> CreateOrder {
     CreateOrder {
         machine_no: machine(),
         notify_url: notify_url.into(),
-        trade_id: TradeId::parse(&format!("{trade:0>20}")).unwrap(),
+        trade_id: TradeId::parse(&format!("{trade:0>20}")).expect("test setup"),
         products: vec![ProductLine {
             product_id: product.into(),
             quantity,
@@ -75,7 +75,7 @@ fn order(trade: &str, notify_url: &str, product: &str, quantity: u32) -> CreateO
 
 async fn wait_for_notifications(received: &Mutex<Vec<DeliveryNotify>>, count: usize) {
     for _ in 0..200 {
-        if received.lock().unwrap().len() >= count {
+        if received.lock().expect("test setup").len() >= count {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

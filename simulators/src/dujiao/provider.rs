@@ -41,14 +41,19 @@ pub(crate) fn error(status: u16, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-/// Verifies the request; returns the caller's API key or the protocol's error answer.
+/// The protocol's answer to a refused signature.
+fn refused(err: DujiaoAuthError) -> Response {
+    error(err.http_status(), err.error_code(), &err.to_string())
+}
+
+/// Verifies the request; returns the caller's API key.
 fn authenticate(
     site: &SiteState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<String, Response> {
+) -> Result<String, DujiaoAuthError> {
     let now = chrono::Utc::now().timestamp();
     let auth = AuthHeaders::from_headers(headers);
     let lookup = |key: &str| {
@@ -62,7 +67,6 @@ fn authenticate(
     site.verifier
         .verify_with(&auth, method.as_str(), uri.path(), body, now, lookup)
         .map(|caller| caller.api_key)
-        .map_err(|err| error(err.http_status(), err.error_code(), &err.to_string()))
 }
 
 fn money(site: &SiteState, minor: i64) -> String {
@@ -78,7 +82,7 @@ async fn ping(
 ) -> Response {
     let api_key = match authenticate(&site, &method, &uri, &headers, &body) {
         Ok(key) => key,
-        Err(answer) => return answer,
+        Err(err) => return refused(err),
     };
     let balance = site.balance(&api_key).unwrap_or(0);
     Json(json!({
@@ -95,8 +99,8 @@ async fn categories(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(answer) = authenticate(&site, &method, &uri, &headers, &body) {
-        return answer;
+    if let Err(err) = authenticate(&site, &method, &uri, &headers, &body) {
+        return refused(err);
     }
     Json(json!({"ok": true, "categories": [
         {"id": 1, "parent_id": 0, "slug": "cards", "name": {"en": "Cards"}, "icon": "", "sort_order": 1}
@@ -112,8 +116,8 @@ async fn products(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    if let Err(answer) = authenticate(&site, &method, &uri, &headers, &body) {
-        return answer;
+    if let Err(err) = authenticate(&site, &method, &uri, &headers, &body) {
+        return refused(err);
     }
     let number =
         |name: &str, default: usize| query.get(name).map_or(Ok(default), |v| v.parse::<usize>());
@@ -153,8 +157,8 @@ async fn product(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> Response {
-    if let Err(answer) = authenticate(&site, &method, &uri, &headers, &body) {
-        return answer;
+    if let Err(err) = authenticate(&site, &method, &uri, &headers, &body) {
+        return refused(err);
     }
     let found = site
         .lock()
@@ -216,7 +220,7 @@ async fn create_order(
 ) -> Response {
     let api_key = match authenticate(&site, &method, &uri, &headers, &body) {
         Ok(key) => key,
-        Err(answer) => return answer,
+        Err(err) => return refused(err),
     };
     let Ok(request) = serde_json::from_slice::<CreateOrderRequest>(&body) else {
         return error(400, "bad_request", "body is not a valid order");
@@ -325,7 +329,7 @@ async fn order_detail(
 ) -> Response {
     let api_key = match authenticate(&site, &method, &uri, &headers, &body) {
         Ok(key) => key,
-        Err(answer) => return answer,
+        Err(err) => return refused(err),
     };
     let Some(order) = find_order(&site, &api_key, id) else {
         return error(404, "order_not_found", "order not found");
@@ -356,7 +360,7 @@ async fn cancel_order(
 ) -> Response {
     let api_key = match authenticate(&site, &method, &uri, &headers, &body) {
         Ok(key) => key,
-        Err(answer) => return answer,
+        Err(err) => return refused(err),
     };
     let mut inner = site.lock();
     let refuse = inner.switches.refuse_cancel;

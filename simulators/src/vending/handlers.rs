@@ -28,7 +28,16 @@ fn refuse(code: i64, message: &str) -> Response {
     answer(StatusCode::OK, code, message, serde_json::Value::Null)
 }
 
-fn check_app(platform: &Platform, headers: &HeaderMap) -> Result<(), Response> {
+/// A refused call: HTTP status, platform code and message.
+pub(super) struct Refusal(StatusCode, i64, &'static str);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        answer(self.0, self.1, self.2, serde_json::Value::Null)
+    }
+}
+
+fn check_app(platform: &Platform, headers: &HeaderMap) -> Result<(), Refusal> {
     let get = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     match (get("Appid"), get("AppSecret")) {
         (Some(appid), Some(secret))
@@ -36,27 +45,21 @@ fn check_app(platform: &Platform, headers: &HeaderMap) -> Result<(), Response> {
         {
             Ok(())
         }
-        (None, _) => Err(answer(
-            StatusCode::UNAUTHORIZED,
-            10008,
-            "missing Appid",
-            json!(null),
-        )),
-        _ => Err(answer(
+        (None, _) => Err(Refusal(StatusCode::UNAUTHORIZED, 10008, "missing Appid")),
+        _ => Err(Refusal(
             StatusCode::UNAUTHORIZED,
             10009,
             "invalid Appid or AppSecret",
-            json!(null),
         )),
     }
 }
 
-fn signed_params(platform: &Platform, body: &[u8]) -> Result<HashMap<String, String>, Response> {
+fn signed_params(platform: &Platform, body: &[u8]) -> Result<HashMap<String, String>, Refusal> {
     let key = SecretString::from(platform.config.merchant_key.clone());
-    let payload: SignedBody =
-        serde_json::from_slice(body).map_err(|_| refuse(4006, "invalid payload"))?;
-    let params =
-        decode_payload(&payload.payload, &key).map_err(|_| refuse(4006, "invalid sign"))?;
+    let payload: SignedBody = serde_json::from_slice(body)
+        .map_err(|_| Refusal(StatusCode::OK, 4006, "invalid payload"))?;
+    let params = decode_payload(&payload.payload, &key)
+        .map_err(|_| Refusal(StatusCode::OK, 4006, "invalid sign"))?;
     Ok(params.into_iter().collect())
 }
 
@@ -89,7 +92,7 @@ pub(super) async fn create(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = check_app(&platform, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let Ok(request) = serde_json::from_slice::<CreateOrder>(&body) else {
         return refuse(4001, "invalid order body");
@@ -155,11 +158,11 @@ pub(super) async fn update(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = check_app(&platform, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let params = match signed_params(&platform, &body) {
         Ok(params) => params,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let mut inner = platform.lock();
     expire(&platform.config, &mut inner);
@@ -190,11 +193,11 @@ pub(super) async fn dispense(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = check_app(&platform, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let params = match signed_params(&platform, &body) {
         Ok(params) => params,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let get = |name: &str| params.get(name).cloned().unwrap_or_default();
     let (order_id, record_id) = (get("order_id"), get("record_id"));
@@ -274,10 +277,10 @@ pub(super) async fn query(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = check_app(&platform, &headers) {
-        return refused;
+        return refused.into_response();
     }
     if let Err(refused) = signed_params(&platform, &body) {
-        return refused;
+        return refused.into_response();
     }
     let mut inner = platform.lock();
     expire(&platform.config, &mut inner);

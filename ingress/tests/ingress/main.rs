@@ -1,6 +1,8 @@
 //! Integration tests of the ingress: a real ingress on port 0, a real PostgreSQL database per
 //! test and a real Kafka-protocol broker (tansu). Requests are signed by the tests themselves.
 
+mod daojia;
+mod dstore;
 mod dujiao;
 mod harness;
 mod signing;

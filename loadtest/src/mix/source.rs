@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::credentials::Credentials;
 use super::ledger::AckLedger;
 use super::payloads::build_logical;
-use super::protocol::LogicalRequest;
+use super::protocol::{LogicalRequest, Protocol};
 use super::signing::Signer;
 use super::weights::MixWeights;
 use crate::request::{Expectation, PlannedRequest, RequestSource};
@@ -75,9 +75,18 @@ impl MixSource {
         expectation: Expectation,
     ) -> PlannedRequest {
         let (headers, body) = self.signer.sign(logical, content, tamper);
+        let path = match logical.protocol {
+            // The platform posts to the notify_url we registered, which names the machine.
+            Protocol::VendingNotify => format!(
+                "{}?machine_no={}",
+                logical.protocol.path(),
+                self.signer.credentials().vending_machine_no
+            ),
+            protocol => protocol.path().to_string(),
+        };
         PlannedRequest {
             method: reqwest::Method::POST,
-            path: logical.protocol.path().to_string(),
+            path,
             headers,
             body: body.into(),
             expectation,
@@ -151,7 +160,6 @@ fn unit(seed: u64, seq: u64, stream: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mix::Protocol;
     use crate::outcome::FaultKind;
 
     fn source(faults: FaultShares, ledger: Arc<AckLedger>) -> MixSource {

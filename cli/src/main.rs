@@ -35,9 +35,9 @@ enum Command {
     Ingress,
     /// Run one worker: one consumer group, scaled by running more replicas.
     Worker {
-        /// Which worker to run.
-        #[arg(value_enum)]
-        name: commands::worker::WorkerName,
+        /// Which worker to run: procurer or callback-relayer.
+        #[arg(value_parser = commands::up::parse_worker_name)]
+        name: switchyard_workers::WorkerName,
     },
     /// Create the database if it is missing and apply pending migrations (idempotent).
     Migrate,

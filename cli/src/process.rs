@@ -87,7 +87,10 @@ impl Process {
         match self.shutdown.drain(grace).await {
             DrainOutcome::Clean => tracing::info!("drained; bye"),
             DrainOutcome::TimedOut { remaining } => {
-                tracing::warn!(remaining, "grace period over; exiting with tasks still running")
+                tracing::warn!(
+                    remaining,
+                    "grace period over; exiting with tasks still running"
+                )
             }
         }
         if let Err(error) = self.producer.flush(Duration::from_secs(5)) {

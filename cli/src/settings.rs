@@ -6,11 +6,15 @@
 use std::path::Path;
 
 use serde::Deserialize;
+use switchyard_ingress::IngressConfig;
 use switchyard_runtime::admin::AdminConfig;
 use switchyard_runtime::config::{self, ConfigError};
 use switchyard_runtime::database::DatabaseConfig;
 use switchyard_runtime::telemetry::TelemetryConfig;
+use switchyard_runtime::SecretString;
+use switchyard_store::crypto::SecretBox;
 use switchyard_topics::KafkaConfig;
+use switchyard_workers::WorkersConfig;
 
 /// Every section of the configuration.
 #[derive(Debug, Default, Deserialize)]
@@ -24,8 +28,47 @@ pub struct Settings {
     pub database: DatabaseConfig,
     /// `[kafka]`: broker, topic and group naming, delivery and retry.
     pub kafka: KafkaConfig,
+    /// `[ingress]`: the partner-facing HTTP edge.
+    pub ingress: IngressConfig,
+    /// `[workers]`: procurement and callback relaying.
+    pub workers: WorkersConfig,
+    /// `[secrets]`: the key that encrypts partner and credential secrets at rest.
+    pub secrets: SecretsConfig,
     /// `[shutdown]`: draining.
     pub shutdown: ShutdownConfig,
+}
+
+/// `[secrets]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// AES-256 key, 32 bytes in base64; required by the ingress, the workers and the operator API.
+    pub encryption_key: Option<SecretString>,
+    /// Identifier stored beside every ciphertext, so keys can be rotated.
+    pub key_id: String,
+}
+
+impl Default for SecretsConfig {
+    fn default() -> Self {
+        Self {
+            encryption_key: None,
+            key_id: "k1".to_owned(),
+        }
+    }
+}
+
+impl SecretsConfig {
+    /// The key as a [`SecretBox`]; a missing or malformed key is a configuration error.
+    pub fn secret_box(&self) -> Result<SecretBox, ConfigError> {
+        let key = self.encryption_key.as_ref().ok_or_else(|| {
+            ConfigError::invalid(
+                "secrets.encryption_key",
+                "required (32 random bytes, base64; e.g. SWITCHYARD_SECRETS__ENCRYPTION_KEY=$(head -c32 /dev/urandom | base64))",
+            )
+        })?;
+        SecretBox::from_base64_key(&self.key_id, key)
+            .map_err(|error| ConfigError::invalid("secrets.encryption_key", error))
+    }
 }
 
 /// `[shutdown]` section.
@@ -55,8 +98,17 @@ impl Settings {
         if self.kafka.brokers.trim().is_empty() {
             return Err(ConfigError::invalid("kafka.brokers", "must not be empty"));
         }
+        if self.secrets.encryption_key.is_some() {
+            self.secrets.secret_box()?;
+        }
+        self.workers
+            .validate()
+            .map_err(|error| ConfigError::invalid("workers", error))?;
         if self.shutdown.grace_ms == 0 {
-            return Err(ConfigError::invalid("shutdown.grace_ms", "must be positive"));
+            return Err(ConfigError::invalid(
+                "shutdown.grace_ms",
+                "must be positive",
+            ));
         }
         Ok(())
     }

@@ -32,7 +32,12 @@ fn base_command() -> Command {
     command
         .env("SWITCHYARD_ADMIN__LISTEN", "127.0.0.1:0")
         .env("SWITCHYARD_INGRESS__LISTEN", "127.0.0.1:0")
-        .env("SWITCHYARD_TELEMETRY__FILTER", "warn");
+        .env("SWITCHYARD_TELEMETRY__FILTER", "warn")
+        // A fixed test key (32 bytes of 0x07, base64): never a production secret.
+        .env(
+            "SWITCHYARD_SECRETS__ENCRYPTION_KEY",
+            "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+        );
     command
 }
 
@@ -86,6 +91,18 @@ fn bad_value_stops_start_up_naming_the_key() {
 }
 
 #[test]
+fn missing_encryption_key_stops_start_up_naming_it() {
+    let output = base_command()
+        .env_remove("SWITCHYARD_SECRETS__ENCRYPTION_KEY")
+        .arg("up")
+        .output()
+        .expect("run switchyard");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("secrets.encryption_key"), "{stderr}");
+}
+
+#[test]
 fn config_command_never_prints_secrets() {
     let output = base_command()
         .env(
@@ -105,6 +122,7 @@ fn config_command_never_prints_secrets() {
     assert!(all.contains("database"), "prints the settings: {all}");
     assert!(!all.contains("s3cr3t-pw"), "{all}");
     assert!(!all.contains("admin-token-value"), "{all}");
+    assert!(!all.contains("BwcHBwcH"), "encryption key: {all}");
 }
 
 #[tokio::test]

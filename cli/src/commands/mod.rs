@@ -4,7 +4,6 @@ pub mod config;
 pub mod migrate;
 pub mod topics;
 pub mod up;
-pub mod worker;
 
 use crate::settings::Settings;
 use crate::Command;

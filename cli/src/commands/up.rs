@@ -1,16 +1,20 @@
 //! The long-running roles: `up` (everything), `ingress`, `worker NAME`.
 //!
-//! Start-up order: telemetry and signals; the admin listener (so `/healthz` answers at once and
-//! `/readyz` reports missing dependencies); then, in the background, wait for the database and
-//! provision topics with backoff — never a panic when the broker or database is not there yet;
-//! then the roles. The process runs until SIGTERM/SIGINT and drains within `shutdown.grace_ms`.
+//! Start-up order: telemetry and signals; build the roles (no network: this registers their
+//! metrics); the admin listener (so `/healthz` answers at once and `/readyz` reports missing
+//! dependencies) with the operator API; then wait for the database and provision topics with
+//! backoff — never a panic when the broker or database is not there yet; then the roles. The
+//! process runs until SIGTERM/SIGINT and drains within `shutdown.grace_ms`.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use anyhow::Context;
 use backon::{ExponentialBuilder, Retryable};
+use switchyard_ingress::Ingress;
 use switchyard_runtime::database;
+use switchyard_workers::{WorkerContext, WorkerMetrics, WorkerName};
 
-use super::worker::WorkerName;
 use crate::process::Process;
 use crate::settings::Settings;
 
@@ -47,10 +51,56 @@ impl Roles {
     }
 }
 
+/// Parses a worker name for clap, listing the valid names on error.
+pub fn parse_worker_name(text: &str) -> Result<WorkerName, String> {
+    text.parse().map_err(|_| {
+        let names: Vec<&str> = WorkerName::ALL.iter().map(|name| name.as_str()).collect();
+        format!("unknown worker `{text}`; one of: {}", names.join(", "))
+    })
+}
+
 /// Runs the roles until shutdown.
 pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
+    let secret_box = settings.secrets.secret_box()?;
     let mut process = Process::start(&settings)?;
-    let admin = process.serve_admin(&settings, axum::Router::new()).await?;
+
+    // Build every role first: nothing here touches the network, and it fills the registry.
+    let ingress = if roles.ingress {
+        Some(Ingress::new(
+            settings.ingress.clone(),
+            process.pool.clone(),
+            process.producer.clone(),
+            &settings.kafka,
+            secret_box.clone(),
+            &mut process.registry,
+        )?)
+    } else {
+        None
+    };
+    let worker_metrics = WorkerMetrics::register(&mut process.registry);
+    let context = WorkerContext {
+        pool: process.pool.clone(),
+        producer: process.producer.clone(),
+        kafka: settings.kafka.clone(),
+        secrets: secret_box.clone(),
+        config: settings.workers.clone(),
+    };
+    let workers = roles
+        .workers
+        .iter()
+        .map(|name| switchyard_workers::build(*name, context.clone(), &worker_metrics))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut operator = switchyard_workers::operator_routes(
+        process.pool.clone(),
+        secret_box,
+        Duration::from_millis(settings.workers.partner_timeout_ms),
+        settings.admin.token.clone(),
+    );
+    if let Some(ingress) = &ingress {
+        operator = operator.merge(ingress.operator_routes(settings.admin.token.clone()));
+    }
+    let admin = process.serve_admin(&settings, operator).await?;
     announce("admin listener", admin);
 
     let token = process.shutdown.token();
@@ -70,24 +120,47 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
             tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "topics not provisioned yet");
         });
     tokio::select! {
-        result = provisioned => result?,
+        result = provisioned => result.context("provisioning topics")?,
         () = token.cancelled() => {
             process.finish(&settings).await;
             return Ok(());
         }
     }
 
-    tracing::info!(
-        ingress = roles.ingress,
-        workers = ?roles.workers.iter().map(|w| w.as_str()).collect::<Vec<_>>(),
-        "roles starting"
-    );
+    if let Some(ingress) = &ingress {
+        let address = ingress.spawn(&process.shutdown).await?;
+        announce("ingress", address);
+    }
+    // Workers run on this task rather than spawned: their futures borrow sqlx executors in a way
+    // rustc cannot prove `Send` for every lifetime, and they need no thread of their own (the
+    // runner spawns the handlers). They watch the same token and get the same grace period.
+    let grace = Duration::from_millis(settings.shutdown.grace_ms);
+    let runs = futures::future::join_all(workers.into_iter().map(|worker| {
+        let root = process.shutdown.clone();
+        async move {
+            let name = worker.name();
+            if let Err(error) = worker.run(root.token()).await {
+                tracing::error!(worker = %name, error = %error, "worker stopped; shutting the process down");
+                // A process whose worker cannot run is useless: let the orchestrator restart it.
+                root.trigger();
+            }
+        }
+    }));
+    tokio::pin!(runs);
+    tokio::select! {
+        _ = &mut runs => {}
+        () = token.cancelled() => {
+            if tokio::time::timeout(grace, &mut runs).await.is_err() {
+                tracing::warn!("workers did not drain within the grace period");
+            }
+        }
+    }
     process.finish(&settings).await;
     Ok(())
 }
 
 /// One line on stdout per listener, so operators (and tests) see where to connect.
-fn announce(what: &str, address: std::net::SocketAddr) {
+fn announce(what: &str, address: SocketAddr) {
     #[allow(clippy::print_stdout)]
     {
         println!("switchyard: {what} on http://{address}");

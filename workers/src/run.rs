@@ -6,6 +6,8 @@
 //! consumer and the worker's loop (procurer: due retries; callback-relayer: callback sender)
 //! until `shutdown`, drains both, and returns the runner's outcome.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use prometheus_client::registry::Registry;
@@ -96,8 +98,15 @@ impl Worker {
         self.name
     }
 
-    /// Runs until `shutdown`, then drains.
-    pub async fn run(self, shutdown: CancellationToken) -> Result<(), WorkerError> {
+    /// Runs until `shutdown`, then drains. (Boxed so callers can spawn it: `Send` is proven here.)
+    pub fn run(
+        self,
+        shutdown: CancellationToken,
+    ) -> Pin<Box<dyn Future<Output = Result<(), WorkerError>> + Send>> {
+        Box::pin(self.run_inner(shutdown))
+    }
+
+    async fn run_inner(self, shutdown: CancellationToken) -> Result<(), WorkerError> {
         ensure_runner_tables(&self.pool).await?;
         let background = shutdown.child_token();
         tracing::info!(worker = %self.name, "worker starting");
@@ -126,14 +135,12 @@ impl Worker {
 /// Creates the runner's `parked_events` table if missing; an advisory lock keeps processes
 /// starting together from racing on the DDL.
 async fn ensure_runner_tables(pool: &PgPool) -> Result<(), WorkerError> {
-    let mut tx = pool.begin().await.map_err(WorkerError::Database)?;
-    sqlx::query("SELECT pg_advisory_xact_lock(7261001)")
-        .execute(&mut *tx)
+    // One simple-protocol round trip in one session: lock, DDL, commit.
+    let script =
+        format!("BEGIN; SELECT pg_advisory_xact_lock(7261001); {PARKED_EVENTS_DDL}; COMMIT;");
+    sqlx::raw_sql(&script)
+        .execute(pool)
         .await
         .map_err(WorkerError::Database)?;
-    sqlx::raw_sql(PARKED_EVENTS_DDL)
-        .execute(&mut *tx)
-        .await
-        .map_err(WorkerError::Database)?;
-    tx.commit().await.map_err(WorkerError::Database)
+    Ok(())
 }

@@ -18,6 +18,8 @@ pub mod sender;
 mod upstream;
 mod vending;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use sqlx::PgPool;
@@ -117,13 +119,25 @@ impl CallbackRelayer {
 impl Handler for CallbackRelayer {
     type Event = RelayerEvent;
 
-    async fn handle(&self, event: RelayerEvent, delivery: &Delivery) -> Result<(), HandlerError> {
-        let applied: Result<(), StepError> = match &event {
-            RelayerEvent::Upstream(callback) => {
-                upstream::apply(&self.relayer, callback, delivery).await
-            }
-            RelayerEvent::Dispense(result) => vending::apply(&self.relayer, result, delivery).await,
-        };
-        applied.map_err(HandlerError::from)
+    fn handle(
+        &self,
+        event: RelayerEvent,
+        delivery: &Delivery,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send {
+        // Boxed as `dyn Future + Send` so `Send` is proven here with concrete lifetimes.
+        let delivery = delivery.clone();
+        let handled: Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + '_>> =
+            Box::pin(async move {
+                let applied: Result<(), StepError> = match &event {
+                    RelayerEvent::Upstream(callback) => {
+                        upstream::apply(&self.relayer, callback, &delivery).await
+                    }
+                    RelayerEvent::Dispense(result) => {
+                        vending::apply(&self.relayer, result, &delivery).await
+                    }
+                };
+                applied.map_err(HandlerError::from)
+            });
+        handled
     }
 }

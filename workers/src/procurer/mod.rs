@@ -27,6 +27,8 @@ pub mod retry;
 mod vending;
 mod wdt;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use switchyard_topics::events::OrderAccepted;
@@ -35,6 +37,9 @@ use uuid::Uuid;
 
 pub use attempt::{AttemptResult, PartnerFailure};
 pub use place::Placer;
+
+/// A handler's work, type-erased.
+type BoxedHandling<'a> = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>>;
 
 /// The `orders.accepted` handler.
 #[derive(Clone)]
@@ -52,13 +57,22 @@ impl Procurer {
 impl Handler for Procurer {
     type Event = OrderAccepted;
 
-    async fn handle(&self, event: OrderAccepted, _delivery: &Delivery) -> Result<(), HandlerError> {
-        let order_id = Uuid::parse_str(&event.order_id)
-            .map_err(|_| HandlerError::permanent("order_id is not a UUID"))?;
-        let first_attempts = intake::record_sub_orders(&self.placer, order_id).await?;
-        for procurement_id in first_attempts {
-            self.placer.place(procurement_id, false).await?;
-        }
-        Ok(())
+    fn handle(
+        &self,
+        event: OrderAccepted,
+        _delivery: &Delivery,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send {
+        // Boxed as `dyn Future + Send` so the compiler proves `Send` here, with concrete
+        // lifetimes, instead of for every lifetime where the runner is spawned.
+        let handled: BoxedHandling<'_> = Box::pin(async move {
+            let order_id = Uuid::parse_str(&event.order_id)
+                .map_err(|_| HandlerError::permanent("order_id is not a UUID"))?;
+            let first_attempts = intake::record_sub_orders(&self.placer, order_id).await?;
+            for procurement_id in first_attempts {
+                self.placer.place(procurement_id, false).await?;
+            }
+            Ok(())
+        });
+        handled
     }
 }

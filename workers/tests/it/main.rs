@@ -1,0 +1,8 @@
+//! Integration tests of the procurement path: real broker, real Postgres, partner simulators
+//! over HTTP, the workers running through the topics runner.
+
+mod cancel;
+mod procurement;
+mod relay;
+mod support;
+mod vending;

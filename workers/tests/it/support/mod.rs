@@ -1,0 +1,333 @@
+//! A hub under test: a migrated database, a unique topic prefix on the shared broker, a
+//! stand-in for the ingress's callback and notify endpoints, and both workers running.
+
+pub mod ingress;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use secrecy::SecretString;
+use sqlx::PgPool;
+use switchyard_store::catalog::{self, FulfillmentType, NewProduct, NewSku};
+use switchyard_store::connections::{self, ConnectionKind, ConnectionStatus, NewConnection};
+use switchyard_store::crypto::SecretBox;
+use switchyard_store::mappings::{self, Fulfiller};
+use switchyard_store::orders::{self, Channel, NewOrder, NewOrderItem, OrderStatus};
+use switchyard_store::procurement::{self, ProcurementOrder};
+use switchyard_store::Currency;
+use switchyard_testkit::broker::{shared_broker, unique_prefix};
+use switchyard_testkit::database::TestDatabase;
+use switchyard_topics::events::{self, Money, OrderAccepted, OrderLine};
+use switchyard_topics::{encode, ensure_topics, EventMeta, KafkaConfig, Producer};
+use switchyard_workers::{build, WorkerContext, WorkerMetrics, WorkerName, WorkersConfig};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// A running hub.
+pub struct Hub {
+    pub db: TestDatabase,
+    pub kafka: KafkaConfig,
+    pub secrets: SecretBox,
+    pub producer: Producer,
+    pub config: WorkersConfig,
+    _ingress: ingress::StandIn,
+    shutdown: CancellationToken,
+    workers: Vec<JoinHandle<()>>,
+}
+
+pub fn secret_box() -> SecretBox {
+    let key = base64::engine::general_purpose::STANDARD.encode([7_u8; 32]);
+    SecretBox::from_base64_key("k1", &SecretString::from(key)).expect("key")
+}
+
+pub fn test_kafka() -> KafkaConfig {
+    let prefix = unique_prefix();
+    KafkaConfig {
+        brokers: shared_broker().expect("a test broker"),
+        topic_prefix: prefix.clone(),
+        group_prefix: prefix,
+        default_partitions: 3,
+        retry_delays_ms: vec![200, 500],
+        max_attempts: 8,
+        retry_poll_interval_ms: 50,
+        session_timeout_ms: 6_000,
+        drain_timeout_ms: 5_000,
+        ..KafkaConfig::default()
+    }
+}
+
+impl Hub {
+    /// Starts the database, topics, ingress stand-in and both workers.
+    pub async fn start() -> Hub {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`Hub::start`], with the workers' configuration adjusted first.
+    pub async fn start_with(adjust: impl FnOnce(&mut WorkersConfig)) -> Hub {
+        let db = TestDatabase::new().await.expect("test database");
+        let kafka = test_kafka();
+        ensure_topics(&kafka).await.expect("topics");
+        let producer = Producer::new(&kafka).expect("producer");
+        let secrets = secret_box();
+        let ingress =
+            ingress::StandIn::spawn(db.pool().clone(), secrets.clone(), kafka.clone()).await;
+        let mut config = WorkersConfig {
+            public_base_url: ingress.base_url(),
+            time_scale: 0.01,
+            claim_lease_secs: 1_000,
+            poll_interval_ms: 50,
+            ..WorkersConfig::default()
+        };
+        config.vending.busy_wait_ms = 60;
+        config.vending.query_back_interval_ms = 50;
+        adjust(&mut config);
+        let mut hub = Hub {
+            db,
+            kafka,
+            secrets,
+            producer,
+            config,
+            _ingress: ingress,
+            shutdown: CancellationToken::new(),
+            workers: Vec::new(),
+        };
+        hub.start_workers();
+        hub
+    }
+
+    fn start_workers(&mut self) {
+        let metrics = WorkerMetrics::default();
+        for name in WorkerName::ALL {
+            let worker = build(name, self.context(), &metrics).expect("worker");
+            let token = self.shutdown.clone();
+            self.workers.push(tokio::spawn(async move {
+                worker.run(token).await.expect("worker run");
+            }));
+        }
+    }
+
+    pub fn context(&self) -> WorkerContext {
+        WorkerContext {
+            pool: self.pool().clone(),
+            producer: self.producer.clone(),
+            kafka: self.kafka.clone(),
+            secrets: self.secrets.clone(),
+            config: self.config.clone(),
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        self.db.pool()
+    }
+
+    /// Stops the workers and waits for them to drain.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        for worker in self.workers.drain(..) {
+            let _ = worker.await;
+        }
+    }
+
+    /// An active Dujiao-Next upstream connection (fast pace, retries every 30/60/300 s scaled).
+    pub async fn dujiao_connection(
+        &self,
+        name: &str,
+        base_url: &str,
+        api_key: &str,
+        secret: &str,
+    ) -> i64 {
+        let mut new = NewConnection::new(ConnectionKind::DujiaoUpstream, name, base_url);
+        new.status = ConnectionStatus::Active;
+        new.rate_limit_per_minute = 60_000;
+        new.api_key = Some(api_key.into());
+        new.secret = Some(SecretString::from(secret.to_owned()));
+        connections::create(self.pool(), &self.secrets, &new)
+            .await
+            .expect("connection")
+            .id
+    }
+
+    /// An active vending connection.
+    pub async fn vending_connection(&self, base_url: &str) -> i64 {
+        let mut new = NewConnection::new(ConnectionKind::Vending, "vending", base_url);
+        new.status = ConnectionStatus::Active;
+        new.rate_limit_per_minute = 60_000;
+        new.api_key = Some("app-1".into());
+        let secret = serde_json::json!({"app_secret": "app-secret-1", "merchant_key": "10001"});
+        new.secret = Some(SecretString::from(secret.to_string()));
+        connections::create(self.pool(), &self.secrets, &new)
+            .await
+            .expect("connection")
+            .id
+    }
+
+    /// A product with one SKU; returns the SKU id.
+    pub async fn sku(&self, code: &str, price_minor: i64, stock: i32) -> i64 {
+        let product = catalog::create_product(
+            self.pool(),
+            &NewProduct {
+                category_id: None,
+                slug: format!("p-{code}"),
+                title: serde_json::json!({"en": code}),
+                description: serde_json::json!({}),
+                images: Vec::new(),
+                fulfillment_type: FulfillmentType::Auto,
+                is_active: true,
+            },
+        )
+        .await
+        .expect("product");
+        catalog::create_sku(
+            self.pool(),
+            &NewSku {
+                product_id: product.id,
+                sku_code: code.into(),
+                spec_values: serde_json::json!({}),
+                price_minor,
+                currency: Currency::CNY,
+                stock_quantity: stock,
+                is_active: true,
+            },
+        )
+        .await
+        .expect("sku")
+        .id
+    }
+
+    pub async fn map(&self, sku_id: i64, fulfiller: Fulfiller) {
+        mappings::set(self.pool(), sku_id, &fulfiller)
+            .await
+            .expect("mapping");
+    }
+
+    /// Stores a D-Store order with `lines` (sku, quantity) and publishes `OrderAccepted`.
+    pub async fn place_order(&self, lines: &[(i64, i32)]) -> Uuid {
+        let channel_order_id = format!("pos-{}", Uuid::new_v4().simple());
+        let items: Vec<NewOrderItem> = lines
+            .iter()
+            .map(|(sku, quantity)| NewOrderItem {
+                sku_id: Some(*sku),
+                channel_item_id: None,
+                title: None,
+                quantity: *quantity,
+                unit_price_minor: 100,
+                manual_form_data: None,
+            })
+            .collect();
+        let total = items
+            .iter()
+            .map(|i| i.unit_price_minor * i64::from(i.quantity))
+            .sum();
+        let mut conn = self.pool().acquire().await.expect("connection");
+        let order = orders::insert(
+            &mut conn,
+            &NewOrder {
+                id: Uuid::now_v7(),
+                channel: Channel::Dstore,
+                channel_order_id: channel_order_id.clone(),
+                source_credential_id: None,
+                source_connection_id: None,
+                total_minor: total,
+                currency: Currency::CNY,
+                callback_url: None,
+                trace_id: None,
+                items,
+                contact: None,
+            },
+        )
+        .await
+        .expect("order")
+        .into_inner();
+        self.accept(order.id, events::Channel::Dstore, &channel_order_id, lines)
+            .await;
+        order.id
+    }
+
+    /// Publishes `OrderAccepted` for a stored order; returns the encoded event (to redeliver).
+    pub async fn accept(
+        &self,
+        order_id: Uuid,
+        channel: events::Channel,
+        channel_order_id: &str,
+        lines: &[(i64, i32)],
+    ) -> switchyard_topics::EncodedEvent {
+        let event = OrderAccepted {
+            order_id: order_id.to_string(),
+            channel,
+            channel_order_id: channel_order_id.to_owned(),
+            connection_id: "0".into(),
+            lines: lines
+                .iter()
+                .map(|(sku, quantity)| OrderLine {
+                    sku_id: sku.to_string(),
+                    sku_code: format!("SKU-{sku}"),
+                    quantity: *quantity,
+                    unit_price: Money::new(100, "CNY"),
+                })
+                .collect(),
+            total: Money::new(100, "CNY"),
+            callback_url: None,
+            customer_ref: None,
+            accepted_at: chrono::Utc::now().timestamp_millis(),
+        };
+        let encoded = encode(&self.kafka, &event, EventMeta::new()).expect("encode");
+        self.producer
+            .send(&encoded, Duration::from_secs(10))
+            .await
+            .expect("produce");
+        encoded
+    }
+
+    pub async fn status(&self, order_id: Uuid) -> OrderStatus {
+        orders::get(self.pool(), order_id)
+            .await
+            .expect("get")
+            .expect("order")
+            .status
+    }
+
+    pub async fn subs(&self, order_id: Uuid) -> Vec<ProcurementOrder> {
+        procurement::for_order(self.pool(), order_id)
+            .await
+            .expect("subs")
+    }
+
+    /// Waits until the order reaches `status` (panics with the sub-orders after `within`).
+    pub async fn wait_for(&self, order_id: Uuid, status: OrderStatus, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            if self.status(order_id).await == status {
+                return;
+            }
+            if Instant::now() > deadline {
+                let subs: Vec<_> = self
+                    .subs(order_id)
+                    .await
+                    .into_iter()
+                    .map(|s| (s.status, s.attempts, s.last_error_code, s.last_error))
+                    .collect();
+                panic!(
+                    "order {order_id} is {} not {status} after {within:?}; sub-orders: {subs:?}",
+                    self.status(order_id).await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Polls `check` until true (panics naming `what` after `within`).
+pub async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub const WAIT: Duration = Duration::from_secs(30);

@@ -1,0 +1,114 @@
+//! Must-show 4: vending create → pay → dispense → notify → query-back → delivered; a jammed
+//! dispense is an exception with its reason; a redelivered event never dispenses twice.
+
+use std::time::Duration;
+
+use switchyard_partners::vending::RecordStatus;
+use switchyard_simulators::vending::{VendingSimConfig, VendingSimulator};
+use switchyard_store::mappings::Fulfiller;
+use switchyard_store::orders::OrderStatus;
+use switchyard_store::procurement::ProcurementStatus;
+
+use crate::support::{Hub, WAIT};
+
+fn machine(connection_id: i64, product: &str) -> Fulfiller {
+    Fulfiller::Vending {
+        connection_id,
+        machine_no: "12345678".into(),
+        product_id: product.into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vending_order_is_delivered_after_the_platform_confirms_every_dispense() {
+    let hub = Hub::start().await;
+    let platform = VendingSimulator::new(VendingSimConfig::default());
+    let http = platform.spawn().await.unwrap();
+    let connection = hub.vending_connection(&http.base_url()).await;
+    let sku = hub.sku("SODA", 350, -1).await;
+    hub.map(sku, machine(connection, "p1")).await;
+
+    let order = hub.place_order(&[(sku, 2)]).await;
+    hub.wait_for(order, OrderStatus::Delivered, WAIT).await;
+    let orders = platform.orders();
+    assert_eq!(orders.len(), 1);
+    assert!(orders[0]
+        .records
+        .iter()
+        .all(|r| r.status == RecordStatus::IsSuccess));
+    assert_eq!(platform.notifications().len(), 2, "one dispense per unit");
+    let sub = hub.subs(order).await.remove(0);
+    assert_eq!(sub.amount_minor, 700);
+    let content = sub.delivery_content.unwrap();
+    assert_eq!(
+        content["delivery_data"]["records"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(platform.stock("12345678", "p1"), Some(3));
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jammed_dispense_is_an_exception_with_its_reason() {
+    let hub = Hub::start().await;
+    let platform = VendingSimulator::new(VendingSimConfig::default());
+    platform.jam_next(1);
+    let http = platform.spawn().await.unwrap();
+    let connection = hub.vending_connection(&http.base_url()).await;
+    let sku = hub.sku("SODA", 350, -1).await;
+    hub.map(sku, machine(connection, "p1")).await;
+
+    let order = hub.place_order(&[(sku, 1)]).await;
+    hub.wait_for(order, OrderStatus::Failed, WAIT).await;
+    let sub = hub.subs(order).await.remove(0);
+    assert_eq!(sub.status, ProcurementStatus::Failed);
+    assert_eq!(sub.last_error_code.as_deref(), Some("dispense_failed"));
+    let reason = sub.last_error.unwrap();
+    assert!(
+        reason.contains("jammed") && reason.contains("IsFailed"),
+        "{reason}"
+    );
+    assert!(sub.delivery_content.is_none());
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivered_events_never_dispense_twice() {
+    let hub = Hub::start().await;
+    let platform = VendingSimulator::new(VendingSimConfig::default());
+    let http = platform.spawn().await.unwrap();
+    let connection = hub.vending_connection(&http.base_url()).await;
+    let sku = hub.sku("SODA", 350, -1).await;
+    hub.map(sku, machine(connection, "p1")).await;
+
+    let order = hub.place_order(&[(sku, 1)]).await;
+    hub.wait_for(order, OrderStatus::Delivered, WAIT).await;
+    let channel_order_id =
+        sqlx::query_scalar::<_, String>("SELECT channel_order_id FROM orders WHERE id = $1")
+            .bind(order)
+            .fetch_one(hub.pool())
+            .await
+            .unwrap();
+    // The same accepted order arrives again (a redelivery after a crash or a replay).
+    let again = hub
+        .accept(
+            order,
+            switchyard_topics::events::Channel::Dstore,
+            &channel_order_id,
+            &[(sku, 1)],
+        )
+        .await;
+    // …and the same encoded event once more, with the same event id.
+    hub.producer
+        .send(&again, Duration::from_secs(10))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(platform.orders().len(), 1, "no second vending order");
+    assert_eq!(platform.notifications().len(), 1, "dispensed exactly once");
+    assert_eq!(hub.status(order).await, OrderStatus::Delivered);
+    hub.stop().await;
+}

@@ -85,7 +85,9 @@ impl Ingress {
         Ok(Self {
             state,
             drainer_producer: producer,
-            drain_timeout: Duration::from_millis(kafka_config.delivery_timeout_ms.max(1_000)),
+            // Longer than the producer's own message timeout: every drained record gets a
+            // definitive outcome before the drainer decides whether to mark it published.
+            drain_timeout: Duration::from_millis(kafka_config.delivery_timeout_ms + 2_000),
         })
     }
 

@@ -1,8 +1,8 @@
 //! Durable acknowledgement: an event is acknowledged only once the broker confirmed it or it sits
 //! in the Postgres spool.
 //!
-//! Contract: [`DurablePublisher::publish`] first tries the broker with a timeout of 60 % of the ack
-//! budget, using a producer whose own `message.timeout.ms` is that same bound, so a record that
+//! Contract: [`DurablePublisher::publish`] first tries the broker for 60 % of the ack budget,
+//! using a producer whose own `message.timeout.ms` is shorter still, so a record that
 //! timed out is not delivered later behind the spool's back. If the broker does not confirm, the
 //! event is written to `ingress_spool` within the rest of the budget and acknowledged
 //! ([`Durability::Spooled`]). While the spool holds undelivered events, new events go straight to
@@ -61,8 +61,11 @@ impl DurablePublisher {
         metrics: IngressMetrics,
     ) -> Result<Self, ProduceError> {
         let produce_timeout = ack_budget.mul_f64(0.6).max(Duration::from_millis(50));
+        // librdkafka gives the record up (definitively) before we stop waiting, so a record we
+        // spool is never also delivered late by the producer behind the spool's back.
         let mut bounded = kafka.clone();
-        bounded.delivery_timeout_ms = u64::try_from(produce_timeout.as_millis()).unwrap_or(1_000);
+        bounded.delivery_timeout_ms =
+            u64::try_from(produce_timeout.mul_f64(0.8).as_millis()).unwrap_or(1_000);
         Ok(Self {
             producer: Producer::new(&bounded)?,
             pool,

@@ -118,7 +118,7 @@ async fn create_inquire_and_push_change_with_repeats_producing_one_event_each() 
     let phone_in_orders: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM order_contacts WHERE contact_phone = '+6590000000')",
     )
-    .fetch_one(h.db.pool())
+    .fetch_one(&h.pool)
     .await
     .expect("query");
     assert!(

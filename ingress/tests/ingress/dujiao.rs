@@ -1,6 +1,7 @@
 //! Dujiao-Next provider API and callback receiver, signed by the test itself.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::collections::HashSet;
+use std::sync::Mutex;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -9,8 +10,8 @@ use switchyard_topics::catalogue::names;
 use crate::harness::{json_of, now_secs, Harness, Site};
 use crate::signing::dujiao_headers;
 
-/// Signs with a timestamp no other call of this process used, so identical requests sent within
-/// one second are not (rightly) refused as replays.
+/// Signs with a timestamp no earlier identical request of this process used, so identical
+/// requests sent within one second are not (rightly) refused as replays.
 async fn call(
     h: &Harness,
     site: &Site,
@@ -18,9 +19,23 @@ async fn call(
     path: &str,
     body: &[u8],
 ) -> (StatusCode, Value) {
-    static CALLS: AtomicI64 = AtomicI64::new(0);
-    let step = CALLS.fetch_add(1, Ordering::Relaxed) % 50;
-    call_at(h, site, method, path, body, now_secs() - step).await
+    static USED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    let now = now_secs();
+    let timestamp = {
+        let mut used = USED.lock().expect("lock");
+        let used = used.get_or_insert_with(HashSet::new);
+        (0..50)
+            .flat_map(|step| [now - step, now + step])
+            .find(|candidate| {
+                used.insert(format!(
+                    "{}|{method}|{path}|{}|{candidate}",
+                    site.api_key,
+                    hex::encode(body)
+                ))
+            })
+            .expect("a free timestamp within the window")
+    };
+    call_at(h, site, method, path, body, timestamp).await
 }
 
 async fn call_at(

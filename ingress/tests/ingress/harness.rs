@@ -24,7 +24,9 @@ pub const ADMIN_TOKEN: &str = "test-operator-token";
 
 /// A running ingress and what it talks to.
 pub struct Harness {
-    pub db: TestDatabase,
+    /// The database, dropped with the harness (absent when the test points the pool elsewhere).
+    _db: Option<TestDatabase>,
+    pub pool: sqlx::PgPool,
     pub kafka: KafkaConfig,
     pub base: String,
     pub admin: String,
@@ -63,16 +65,23 @@ impl Harness {
     /// An ingress on the shared test broker.
     pub async fn start() -> Self {
         let brokers = shared_broker().expect("a test broker");
-        Self::start_with(
-            test_config(),
-            &brokers,
-            TestDatabase::new().await.expect("database"),
-        )
-        .await
+        Self::start_with(test_config(), &brokers).await
     }
 
-    /// An ingress with `config` on `brokers` over `db`.
-    pub async fn start_with(config: IngressConfig, brokers: &str, db: TestDatabase) -> Self {
+    /// An ingress with `config` on `brokers` over a fresh database.
+    pub async fn start_with(config: IngressConfig, brokers: &str) -> Self {
+        let db = TestDatabase::new().await.expect("database");
+        let pool = db.pool().clone();
+        Self::start_on(config, brokers, Some(db), pool).await
+    }
+
+    /// An ingress with `config` on `brokers` over `pool` (which `db`, if any, owns).
+    pub async fn start_on(
+        config: IngressConfig,
+        brokers: &str,
+        db: Option<TestDatabase>,
+        pool: sqlx::PgPool,
+    ) -> Self {
         let kafka = KafkaConfig {
             brokers: brokers.to_owned(),
             topic_prefix: unique_prefix(),
@@ -85,7 +94,7 @@ impl Harness {
         let mut registry = Registry::default();
         let ingress = Ingress::new(
             config,
-            db.pool().clone(),
+            pool.clone(),
             producer,
             &kafka,
             secret_box(),
@@ -106,7 +115,8 @@ impl Harness {
                 .await;
         });
         Self {
-            db,
+            _db: db,
+            pool,
             kafka,
             base: format!("http://{address}"),
             admin: format!("http://{admin_address}"),
@@ -140,7 +150,7 @@ impl Harness {
         for _ in 0..100 {
             let pending: i64 =
                 sqlx::query_scalar("SELECT count(*) FROM ingress_spool WHERE published_at IS NULL")
-                    .fetch_one(self.db.pool())
+                    .fetch_one(&self.pool)
                     .await
                     .expect("spool count");
             if pending == 0 {

@@ -5,4 +5,5 @@ mod daojia;
 mod dstore;
 mod dujiao;
 mod harness;
+mod resilience;
 mod signing;

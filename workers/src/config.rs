@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct WorkersConfig {
     /// Our ingress as upstreams reach it: callbacks go to `{public_base_url}/api/v1/upstream/callback`,
-    /// vending dispense results to `{public_base_url}/vending/notify`.
+    /// vending dispense results to `{public_base_url}/vending/notify?machine_no=…`.
     pub public_base_url: String,
     /// Multiplies every waiting period (1.0 in production; e.g. 0.01 in tests).
     pub time_scale: f64,
@@ -137,10 +137,11 @@ impl WorkersConfig {
         )
     }
 
-    /// The notify URL given to vending platforms.
-    pub fn vending_notify_url(&self) -> String {
+    /// The notify URL given to vending platforms; the report does not name its machine, so the
+    /// URL does (the ingress reads `machine_no` from the query).
+    pub fn vending_notify_url(&self, machine_no: &str) -> String {
         format!(
-            "{}/vending/notify",
+            "{}/vending/notify?machine_no={machine_no}",
             self.public_base_url.trim_end_matches('/')
         )
     }

@@ -51,7 +51,7 @@ pub async fn place(
         None => {
             let create = CreateOrder {
                 machine_no: machine.clone(),
-                notify_url: placer.config().vending_notify_url(),
+                notify_url: placer.config().vending_notify_url(machine.as_str()),
                 trade_id,
                 products,
             };

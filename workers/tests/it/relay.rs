@@ -54,8 +54,8 @@ async fn receive(
     if verified.is_err() {
         return Json(json!({"ok": false, "message": "bad signature"}));
     }
-    let mut received = site.received.lock().unwrap();
-    received.push(serde_json::from_slice(&body).unwrap());
+    let mut received = site.received.lock().expect("receiver lock");
+    received.push(serde_json::from_slice(&body).expect("callback body"));
     if received.len() <= site.refuse_first {
         Json(json!({"ok": false, "message": "busy"}))
     } else {

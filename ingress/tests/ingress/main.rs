@@ -1,9 +1,12 @@
 //! Integration tests of the ingress: a real ingress on port 0, a real PostgreSQL database per
 //! test and a real Kafka-protocol broker (tansu). Requests are signed by the tests themselves.
 
+mod callback;
 mod daojia;
 mod dstore;
 mod dujiao;
+mod dujiao_refusals;
 mod harness;
+mod lifecycle;
 mod resilience;
 mod signing;

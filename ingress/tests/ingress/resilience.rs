@@ -1,5 +1,5 @@
 //! Broker outage (acknowledged via the spool, drained exactly once), database outage (retryable
-//! failure, never success), overload shedding, and the operator API's guard.
+//! failure, never success), and the operator API's guard.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +13,6 @@ use switchyard_runtime::database::DatabaseProbe;
 use switchyard_runtime::readiness::Readiness;
 use switchyard_testkit::broker::{shared_broker, Storage, TansuBroker};
 use switchyard_topics::catalogue::names;
-use tokio::io::AsyncWriteExt;
 use tower::ServiceExt;
 
 use crate::harness::{json_of, test_config, Harness};
@@ -189,80 +188,6 @@ async fn with_postgres_unreachable_every_endpoint_answers_its_retryable_failure(
         .expect("readyz");
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(h.all_events().await, 0);
-    h.stop().await;
-}
-
-#[tokio::test]
-async fn beyond_max_in_flight_requests_are_shed_at_once_in_the_partner_format() {
-    let brokers = shared_broker().expect("broker");
-    let config = switchyard_ingress::IngressConfig {
-        max_in_flight: 1,
-        ..test_config()
-    };
-    let h = Harness::start_with(config, &brokers).await;
-    let address = h.base.trim_start_matches("http://").to_owned();
-    // A client that announces a body and stalls holds the only slot.
-    let mut stalled = tokio::net::TcpStream::connect(&address)
-        .await
-        .expect("connect");
-    stalled
-        .write_all(b"POST /vending/notify?machine_no=12345678 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
-        .await
-        .expect("write");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-
-    let (status, _, _) = h
-        .send(
-            Method::POST,
-            "/vending/notify?machine_no=12345678",
-            &[],
-            report(1),
-            "application/json",
-        )
-        .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    let (status, _, body) = h
-        .send(
-            Method::GET,
-            "/api/v1/upstream/categories",
-            &[],
-            Vec::new(),
-            "application/json",
-        )
-        .await;
-    assert_eq!(
-        (status, json_of(&body)["error_code"].as_str()),
-        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_requests"))
-    );
-    let (_, _, body) = h
-        .send(
-            Method::POST,
-            "/v2/pos/createOrder",
-            &[],
-            b"{}".to_vec(),
-            "application/json",
-        )
-        .await;
-    assert_eq!(json_of(&body)["result"]["resultStatus"], "U");
-
-    drop(stalled);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (status, _, _) = h
-            .send(
-                Method::POST,
-                "/vending/notify?machine_no=12345678",
-                &[],
-                report(2),
-                "application/json",
-            )
-            .await;
-        if status == StatusCode::OK {
-            break;
-        }
-        assert!(Instant::now() < deadline, "slot never freed");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     h.stop().await;
 }
 

@@ -6,11 +6,11 @@
 //! transaction. An event that is not confirmed stays in the spool for the next round, so a crash
 //! between produce and mark can only duplicate (same event id; consumers deduplicate), never lose.
 //! When a round finds the spool empty it clears the publisher's "spool pending" flag so requests
-//! go straight to the broker again.
+//! go straight to the broker again. Published rows are purged after a day.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use switchyard_store::spool::{self, SpooledEvent};
@@ -18,6 +18,9 @@ use switchyard_topics::{EncodedEvent, Producer};
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::IngressMetrics;
+
+/// How often published spool rows older than a day are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(3_600);
 
 /// Advisory lock id taken by the drainer ("SYSPOOL" in ASCII).
 const DRAIN_LOCK: i64 = 0x0053_5953_504f_4f4c;
@@ -61,8 +64,17 @@ impl SpoolDrainer {
     }
 
     /// Drains until `shutdown`, one round every `interval` (immediately again while a round was full).
+    /// Published rows are kept a day for inspection, then purged (checked hourly).
     pub async fn run(self, interval: Duration, shutdown: CancellationToken) {
+        let mut last_purge = Instant::now();
         loop {
+            if last_purge.elapsed() >= PURGE_EVERY {
+                last_purge = Instant::now();
+                let before = chrono::Utc::now() - chrono::Duration::days(1);
+                if let Err(error) = spool::purge_published(&self.pool, before).await {
+                    tracing::warn!(%error, "spool purge failed; will retry");
+                }
+            }
             let full_round = match self.drain_once().await {
                 Ok(round) => round.published as i64 == self.batch_size,
                 Err(error) => {

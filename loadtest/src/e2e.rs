@@ -212,6 +212,10 @@ impl Judge for FollowingJudge {
         }
         outcome
     }
+
+    fn checks_faults(&self) -> bool {
+        self.inner.checks_faults()
+    }
 }
 
 /// Runs the end-to-end mode; returns the ack run's report and the delivery report.

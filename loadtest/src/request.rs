@@ -99,6 +99,11 @@ pub trait RequestSource: Send + Sync + 'static {
 pub trait Judge: Send + Sync + 'static {
     /// `answer` is the server's answer, or the transport failure.
     fn judge(&self, request: &PlannedRequest, answer: Result<Answer, ErrorClass>) -> Outcome;
+
+    /// Whether injected faults are checked (otherwise the report shows no fault checks).
+    fn checks_faults(&self) -> bool {
+        true
+    }
 }
 
 /// The baseline judge: any 2xx counts as acknowledged, nothing else is checked.
@@ -113,6 +118,10 @@ impl Judge for AnySuccessJudge {
             Ok(answer) => Outcome::Error(ErrorClass::Status(answer.status)),
             Err(class) => Outcome::Error(class),
         }
+    }
+
+    fn checks_faults(&self) -> bool {
+        false
     }
 }
 

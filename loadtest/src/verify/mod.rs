@@ -1,9 +1,11 @@
 //! After a run: is every acknowledged event on its topic exactly once?
 //!
-//! Contract: the harness knows each acknowledged request's idempotency id and the topic its event
-//! belongs on; the ingress keys events `{scope}:{partner id}` and stamps each with an `event-id`
-//! header. A record belongs to an acknowledged request when one `:`-separated segment of its key
-//! is that request's id. An acknowledged request passes when exactly one distinct `event-id`
+//! Contract: the harness knows each acknowledged request's idempotency id (always alphanumeric)
+//! and the topic its event belongs on; the ingress keys events by the partner's id with some scope
+//! around it (`dujiao_downstream:{credential}/{downstream_order_no}`, `dstore:{requestOrderId}`,
+//! `{machine_no}:{order_id}`) and stamps each with an `event-id` header. A record belongs to an
+//! acknowledged request when one alphanumeric segment of its key (split at `:`, `/` and any other
+//! punctuation) is that request's id. An acknowledged request passes when exactly one distinct `event-id`
 //! belongs to it and that `event-id` is on exactly one record. Counting is by `event-id`, so a
 //! redelivered copy (same `event-id` twice) is reported as a duplicate, and a second event for the
 //! same request (a duplicate push that was not deduplicated) as a request with several events.
@@ -140,10 +142,10 @@ pub fn verify_records(
     let mut records_of_event: HashMap<&str, u64> = HashMap::new();
     let (mut without_event_id, mut unrelated) = (0u64, 0u64);
     for record in records {
-        let owner = record
-            .key
-            .as_deref()
-            .and_then(|key| key.split(':').find(|segment| acked.contains(segment)));
+        let owner = record.key.as_deref().and_then(|key| {
+            key.split(|c: char| !c.is_ascii_alphanumeric())
+                .find(|segment| acked.contains(segment))
+        });
         let Some(owner) = owner else {
             unrelated += 1;
             continue;
@@ -221,7 +223,7 @@ mod tests {
     fn each_acknowledged_id_must_have_one_event_on_one_record() {
         let acked: Vec<String> = ["A1", "A2", "A3", "A4", "A5"].map(String::from).to_vec();
         let records = [
-            record("dujiao:A1", "e1"),
+            record("dujiao_downstream:3/A1", "e1"),
             record("dstore:A2", "e2"),
             record("dstore:A2", "e2"), // redelivered copy
             record("daojia:A3", "e3"),

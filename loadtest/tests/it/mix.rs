@@ -134,6 +134,10 @@ async fn the_command_line_runs_baseline_and_target_and_reports_the_ratio() {
         .map(|r| r.settings.label.as_str())
         .collect();
     assert_eq!(labels, ["baseline", "target"]);
+    assert!(
+        report.runs[0].fault_checks.is_empty(),
+        "the bare handler checks nothing, so it reports no fault checks"
+    );
     let target = &report.runs[1];
     assert_eq!(target.errors, 0, "{:?}", target.errors_by_class);
     assert!(report.baseline_ratio.is_some());

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Provisions a running Switchyard hub (operator API) with everything the loadtest's default
+# protocol mix needs, using the harness's public test credentials:
+#   - a downstream Dujiao user with an approved credential, a large wallet and an unlimited SKU;
+#   - a dujiao_upstream connection that signs callbacks with loadtest-upstream / its secret;
+#   - a dstore connection (Client-Id loadtest-dstore, the public test key pair in loadtest/keys/);
+#   - a daojia connection with the loadtest push secret.
+# Prints the `loadtest` flags for the issued Dujiao credential and the SKU (D-Store orders name
+# our SKU id as posProductId), and the credential secret to export (the hub shows it only once).
+#
+# Usage: ADMIN_URL=http://127.0.0.1:9464 ADMIN_TOKEN=... loadtest/bench/provision.sh
+set -euo pipefail
+
+ADMIN_URL=${ADMIN_URL:-http://127.0.0.1:9464}
+: "${ADMIN_TOKEN:?set ADMIN_TOKEN to the admin.token of the hub}"
+KEYS="$(cd "$(dirname "$0")/../keys" && pwd)"
+
+call() { # method path json
+  curl -sS --fail-with-body -X "$1" "$ADMIN_URL$2" -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' ${3:+-d "$3"}
+}
+
+user=$(call POST /admin/v1/users '{"label":"loadtest-downstream","currency":"CNY"}' | jq -r .id)
+credential=$(call POST /admin/v1/credentials "{\"user_id\":$user}")
+credential_id=$(jq -r .id <<<"$credential")
+call POST "/admin/v1/credentials/$credential_id/approve" '{}' >/dev/null
+call POST "/admin/v1/wallets/$user/credit" \
+  "{\"amount_minor\":1000000000000,\"idempotency_key\":\"loadtest-$user\"}" >/dev/null
+product=$(call POST /admin/v1/products \
+  '{"slug":"loadtest-card-'"$$"'","title":{"en":"Load test card"},"description":{},"images":[]}' | jq -r .id)
+sku=$(call POST /admin/v1/skus \
+  "{\"product_id\":$product,\"sku_code\":\"LT-1\",\"price_minor\":150,\"currency\":\"CNY\"}" | jq -r .id)
+
+upstream=$(jq -n --arg pid "$$" '{kind: "dujiao_upstream", status: "active", name: "loadtest-upstream-\($pid)",
+  base_url: "https://upstream.example.test", api_key: "loadtest-upstream",
+  secret: "loadtest-upstream-secret"}')
+dstore=$(jq -n --arg pid "$$" --rawfile public "$KEYS/dstore_test_public.pem" \
+  --rawfile private "$KEYS/dstore_test_private.pem" \
+  '{kind: "dstore", status: "active", name: "loadtest-dstore-\($pid)", base_url: "https://open-region-pre.alipayplus.com",
+    api_key: "loadtest-dstore", settings: {dstore_public_key: $public}, secret: $private}')
+daojia=$(jq -n --arg pid "$$" '{kind: "daojia", status: "active", name: "loadtest-daojia-\($pid)", base_url: "https://daojia.example.test",
+  secret: "loadtest-daojia-secret"}')
+for connection in "$upstream" "$dstore" "$daojia"; do
+  call POST /admin/v1/connections "$connection" >/dev/null
+done
+
+echo "--dujiao-key $(jq -r .api_key <<<"$credential") --dujiao-sku $sku --dstore-product $sku"
+echo "export LOADTEST_DUJIAO_SECRET=$(jq -r .secret <<<"$credential")"

@@ -45,6 +45,13 @@ enum Command {
     Topics,
     /// Print the effective configuration with secrets redacted, and exit.
     Config,
+    /// Operator commands over the admin listener's API (credentials, wallets, catalog, connections).
+    Admin(commands::admin::AdminArgs),
+    /// Operator commands for procurement orders: list, show attempts, retry a failed one, cancel.
+    Procurement {
+        #[command(subcommand)]
+        command: commands::procurement::ProcurementCommand,
+    },
 }
 
 fn main() -> ExitCode {

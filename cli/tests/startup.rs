@@ -56,7 +56,7 @@ fn start_up(mut command: Command) -> Running {
             .next()
             .expect("switchyard exited before announcing its admin listener")
             .expect("read stdout");
-        if let Some(address) = line.strip_prefix("switchyard: admin listener on ") {
+        if let Some(address) = line.strip_prefix("switchyard: admin listener on http://") {
             break address.trim().to_owned();
         }
     };

@@ -1,7 +1,9 @@
 //! One module per subcommand; [`run`] dispatches.
 
+pub mod admin;
 pub mod config;
 pub mod migrate;
+pub mod procurement;
 pub mod topics;
 pub mod up;
 
@@ -17,5 +19,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&settings).await,
         Command::Topics => topics::run(&settings).await,
         Command::Config => config::run(&settings),
+        Command::Admin(args) => admin::run(&settings, args).await,
+        Command::Procurement { command } => procurement::run(command, &settings).await,
     }
 }

@@ -93,7 +93,10 @@ pub async fn run(command: ProcurementCommand, settings: &Settings) -> anyhow::Re
                     attempt.attempt_no,
                     attempt.attempted_at.to_rfc3339(),
                     attempt.outcome,
-                    attempt.http_status.map(|s| s.to_string()).unwrap_or_default(),
+                    attempt
+                        .http_status
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
                     attempt.error_code.unwrap_or_default(),
                     attempt.error.unwrap_or_default(),
                 ));
@@ -123,7 +126,9 @@ fn print_line(row: &ProcurementView) {
         row.id,
         row.order_id,
         row.fulfiller.as_deref().unwrap_or("-"),
-        row.connection_id.map(|id| id.to_string()).unwrap_or_else(|| "-".into()),
+        row.connection_id
+            .map(|id| id.to_string())
+            .unwrap_or_else(|| "-".into()),
         row.status,
         row.attempts,
         row.idempotency_key,

@@ -95,3 +95,40 @@ impl RunnerMetrics {
         }
     }
 }
+
+/// Counter handles of one (group, topic), resolved once so the hot path does no label lookup.
+#[derive(Debug, Clone)]
+pub(crate) struct TopicCounters {
+    pub(crate) handled: Counter,
+    pub(crate) retried: Counter,
+    pub(crate) dead_lettered: Counter,
+    pub(crate) permanent: Counter,
+    pub(crate) transient: Counter,
+}
+
+impl RunnerMetrics {
+    pub(crate) fn for_topic(&self, group: &str, topic: &str) -> TopicCounters {
+        let event = Self::event(group, topic);
+        // One statement per lookup: `get_or_create` returns a read guard, and a temporary guard
+        // in a struct literal lives to the end of the statement — a second lookup on the same
+        // family that must insert (a write) would then wait on it forever.
+        let handled = self.handled.get_or_create(&event).clone();
+        let retried = self.retried.get_or_create(&event).clone();
+        let dead_lettered = self.dead_lettered.get_or_create(&event).clone();
+        let permanent = self
+            .failed
+            .get_or_create(&Self::failure(group, topic, "permanent"))
+            .clone();
+        let transient = self
+            .failed
+            .get_or_create(&Self::failure(group, topic, "transient"))
+            .clone();
+        TopicCounters {
+            handled,
+            retried,
+            dead_lettered,
+            permanent,
+            transient,
+        }
+    }
+}

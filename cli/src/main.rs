@@ -43,6 +43,8 @@ enum Command {
     Migrate,
     /// Create missing topics (with their retry and dead-letter topics) and verify existing ones.
     Topics,
+    /// Re-publish a worker's dead-lettered events of one topic to their origin topic.
+    Replay(commands::replay::ReplayArgs),
     /// Print the effective configuration with secrets redacted, and exit.
     Config,
     /// Operator commands over the admin listener's API (credentials, wallets, catalog, connections).

@@ -114,10 +114,13 @@ wait $pid 2>/dev/null"#;
         let stdin = child.stdin.take().context("watchdog stdin")?;
         self.watchdog = Some((child, stdin));
         if let Err(error) = wait_for_metadata(&self.bootstrap, Duration::from_secs(30)) {
-            let log = std::fs::read_to_string(self.data_dir.path().join("tansu.log"))
-                .unwrap_or_default();
+            let log =
+                std::fs::read_to_string(self.data_dir.path().join("tansu.log")).unwrap_or_default();
             self.stop();
-            bail!("tansu on {} did not come up: {error:#}\n{log}", self.bootstrap);
+            bail!(
+                "tansu on {} did not come up: {error:#}\n{log}",
+                self.bootstrap
+            );
         }
         Ok(())
     }
@@ -174,9 +177,13 @@ fn tansu_executable() -> anyhow::Result<PathBuf> {
     if let Ok(path) = std::env::var(TANSU_ENV) {
         return Ok(PathBuf::from(path));
     }
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join("tansu")).collect())
-        .unwrap_or_else(Vec::new);
+    let on_path: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("tansu"))
+                .collect()
+        })
+        .unwrap_or_default();
     let home = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin/tansu"));
     on_path
         .into_iter()

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod config;
 pub mod migrate;
 pub mod procurement;
+pub mod replay;
 pub mod topics;
 pub mod up;
 
@@ -19,6 +20,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&settings).await,
         Command::Topics => topics::run(&settings).await,
         Command::Config => config::run(&settings),
+        Command::Replay(args) => replay::run(&settings, args).await,
         Command::Admin(args) => admin::run(&settings, args).await,
         Command::Procurement { command } => procurement::run(command, &settings).await,
     }

@@ -21,11 +21,11 @@ use rdkafka::ClientContext;
 use tokio::sync::mpsc;
 
 use super::metrics::PartitionLabels;
-use super::parking::Record;
+use super::record::{HeaderBlock, Record};
 use crate::config::KafkaConfig;
 
 /// `(full topic, partition)`.
-pub(crate) type TopicPartition = (String, i32);
+pub(crate) type TopicPartition = (Arc<str>, i32);
 
 /// Assignment changes, sent from the poll thread to the dispatcher.
 pub(crate) enum Control {
@@ -81,7 +81,7 @@ impl RunnerContext {
 fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
     list.elements()
         .iter()
-        .map(|element| (element.topic().to_owned(), element.partition()))
+        .map(|element| (Arc::from(element.topic()), element.partition()))
         .collect()
 }
 
@@ -146,47 +146,88 @@ pub(crate) fn consumer_config(config: &KafkaConfig, group: &str) -> ClientConfig
     client
 }
 
-/// Polls until `stop` is set or the dispatcher hangs up, forwarding records.
+/// Records forwarded to the dispatcher in one message (amortises channel hand-offs).
+const FORWARD_BATCH: usize = 256;
+
+/// Polls until `stop` is set or the dispatcher hangs up, forwarding records in batches.
 pub(crate) fn poll_loop(
     consumer: Arc<BaseConsumer<RunnerContext>>,
-    records: mpsc::Sender<Fetched>,
+    records: mpsc::Sender<Vec<Fetched>>,
     stop: Arc<AtomicBool>,
 ) {
+    let mut batch = Vec::with_capacity(FORWARD_BATCH);
+    let mut topics = TopicNames::default();
     while !stop.load(Ordering::SeqCst) {
-        match consumer.poll(Duration::from_millis(100)) {
-            None => {}
+        // Block only when nothing is waiting to be forwarded.
+        let wait = if batch.is_empty() {
+            Duration::from_millis(100)
+        } else {
+            Duration::ZERO
+        };
+        match consumer.poll(wait) {
+            Some(Ok(message)) => {
+                let generation = consumer.context().generation.load(Ordering::SeqCst);
+                batch.push(Fetched {
+                    generation,
+                    record: record_of(&message, &mut topics),
+                });
+                if batch.len() < FORWARD_BATCH {
+                    continue;
+                }
+            }
             Some(Err(error)) => {
                 tracing::warn!(%error, "consumer error");
                 std::thread::sleep(Duration::from_millis(100));
             }
-            Some(Ok(message)) => {
-                let generation = consumer.context().generation.load(Ordering::SeqCst);
-                let record = Record {
-                    topic: message.topic().to_owned(),
-                    partition: message.partition(),
-                    offset: message.offset(),
-                    key: message
-                        .key()
-                        .map(|key| String::from_utf8_lossy(key).into_owned())
-                        .unwrap_or_default(),
-                    payload: message.payload().map(<[u8]>::to_vec),
-                    headers: message
-                        .headers()
-                        .map(|headers| {
-                            headers
-                                .iter()
-                                .map(|h| (h.key.to_owned(), h.value.unwrap_or_default().to_vec()))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                };
-                if records
-                    .blocking_send(Fetched { generation, record })
-                    .is_err()
-                {
-                    break;
-                }
+            None => {}
+        }
+        if !batch.is_empty() {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(FORWARD_BATCH));
+            if records.blocking_send(full).is_err() {
+                break;
             }
         }
+    }
+}
+
+/// Shared topic names, so records do not each allocate theirs.
+#[derive(Default)]
+struct TopicNames(Vec<Arc<str>>);
+
+impl TopicNames {
+    fn get(&mut self, topic: &str) -> Arc<str> {
+        if let Some(known) = self.0.iter().find(|known| &***known == topic) {
+            return Arc::clone(known);
+        }
+        let name: Arc<str> = Arc::from(topic);
+        self.0.push(Arc::clone(&name));
+        name
+    }
+}
+
+fn record_of(message: &rdkafka::message::BorrowedMessage<'_>, topics: &mut TopicNames) -> Record {
+    let headers = message
+        .headers()
+        .map(|headers| {
+            let mut block = HeaderBlock::with_capacity(headers.count(), 160);
+            for header in headers.iter() {
+                block.push(header.key, header.value.unwrap_or_default());
+            }
+            block
+        })
+        .unwrap_or_default();
+    Record {
+        topic: topics.get(message.topic()),
+        partition: message.partition(),
+        offset: message.offset(),
+        key: Arc::from(
+            message
+                .key()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default()
+                .as_ref(),
+        ),
+        payload: message.payload().map(<[u8]>::to_vec),
+        headers,
     }
 }

@@ -39,11 +39,11 @@ pub(crate) fn dead_letter_headers(
     let mut out: Vec<(String, Vec<u8>)> = record
         .headers
         .iter()
-        .filter(|(name, _)| !name.starts_with("dlq-") && name != headers::REPLAY_FOR_GROUP)
-        .cloned()
+        .filter(|(name, _)| !name.starts_with("dlq-") && *name != headers::REPLAY_FOR_GROUP)
+        .map(|(name, value)| (name.to_owned(), value.to_vec()))
         .collect();
     let mut add = |name: &str, value: String| out.push((name.to_owned(), value.into_bytes()));
-    add(headers::DLQ_ORIGIN_TOPIC, record.topic.clone());
+    add(headers::DLQ_ORIGIN_TOPIC, record.topic.to_string());
     add(headers::DLQ_ORIGIN_PARTITION, record.partition.to_string());
     add(headers::DLQ_ORIGIN_OFFSET, record.offset.to_string());
     add(headers::DLQ_CONSUMER_GROUP, group.to_owned());

@@ -22,7 +22,7 @@ use super::parking::{self, ParkedEvent, Record};
 use super::work::{self, Outcome, Shared, Work};
 use crate::headers;
 
-type LaneId = (String, i32, String);
+type LaneId = (Arc<str>, i32, Arc<str>);
 
 #[derive(Default)]
 struct Lane {
@@ -38,6 +38,8 @@ struct PartitionState {
     in_flight: usize,
     cancel: CancellationToken,
     revoking: bool,
+    /// Offsets finished since the last store.
+    dirty: bool,
 }
 
 struct Finished {
@@ -92,7 +94,7 @@ impl<H: Handler> Dispatcher<H> {
     pub(crate) async fn run(
         mut self,
         mut control: mpsc::UnboundedReceiver<Control>,
-        mut records: mpsc::Receiver<Fetched>,
+        mut records: mpsc::Receiver<Vec<Fetched>>,
         shutdown: CancellationToken,
     ) {
         let config = &self.shared.config;
@@ -100,6 +102,10 @@ impl<H: Handler> Dispatcher<H> {
         let mut retry_tick =
             tokio::time::interval(Duration::from_millis(config.retry_poll_interval_ms.max(10)));
         retry_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        // Offsets are stored in librdkafka (cheap, local) at most this often; the auto-commit
+        // sends them every second. Revocation and shutdown store them at once.
+        let mut store_tick = tokio::time::interval(Duration::from_millis(100));
+        store_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             let accepting = self.buffered < max_buffered;
             tokio::select! {
@@ -107,7 +113,12 @@ impl<H: Handler> Dispatcher<H> {
                 () = shutdown.cancelled() => break,
                 Some(change) = control.recv() => self.on_control(change, &shutdown).await,
                 Some(finished) = self.finished_rx.recv() => self.on_finished(finished),
-                Some(fetched) = records.recv(), if accepting => self.on_record(fetched),
+                Some(batch) = records.recv(), if accepting => {
+                    for fetched in batch {
+                        self.on_record(fetched);
+                    }
+                }
+                _ = store_tick.tick() => self.store_dirty_offsets(),
                 _ = retry_tick.tick() => self.schedule_due_retries().await,
             }
         }
@@ -148,6 +159,7 @@ impl<H: Handler> Dispatcher<H> {
                             in_flight: 0,
                             cancel: CancellationToken::new(),
                             revoking: false,
+                            dirty: false,
                         },
                     );
                 }
@@ -212,7 +224,7 @@ impl<H: Handler> Dispatcher<H> {
 
     fn on_record(&mut self, fetched: Fetched) {
         let record = fetched.record;
-        let tp = (record.topic.clone(), record.partition);
+        let tp = (Arc::clone(&record.topic), record.partition);
         let Some(state) = self.partitions.get_mut(&tp) else {
             return;
         };
@@ -220,18 +232,22 @@ impl<H: Handler> Dispatcher<H> {
             return;
         }
         state.tracker.begin(record.offset);
-        let for_other_group = headers::find_str(&record.headers, headers::REPLAY_FOR_GROUP)
+        let for_other_group = record
+            .headers
+            .get_str(headers::REPLAY_FOR_GROUP)
             .is_some_and(|group| group != self.shared.group);
         if for_other_group {
             // A dead letter replayed for another consumer group: not ours to handle again.
             state.tracker.finish(record.offset);
-            if let Some(next) = state.tracker.advance() {
-                store_offset(&self.consumer, &tp, next);
-            }
+            state.dirty = true;
             return;
         }
         self.buffered += 1;
-        let lane = (record.topic.clone(), record.partition, record.key.clone());
+        let lane = (
+            Arc::clone(&record.topic),
+            record.partition,
+            Arc::clone(&record.key),
+        );
         self.lanes
             .entry(lane.clone())
             .or_default()
@@ -268,7 +284,7 @@ impl<H: Handler> Dispatcher<H> {
         lane.running = true;
         state.in_flight += 1;
         self.in_flight += 1;
-        let key_parked = state.parked.contains(&id.2);
+        let key_parked = state.parked.contains(&*id.2);
         let (fresh_offset, retry_id) = match &work {
             Work::Fresh(record) => (Some(record.offset), None),
             Work::Retry(parked) => (None, Some(parked.id)),
@@ -308,18 +324,16 @@ impl<H: Handler> Dispatcher<H> {
             state.in_flight -= 1;
             match outcome.parked {
                 Some(true) => {
-                    state.parked.insert(id.2.clone());
+                    state.parked.insert(id.2.to_string());
                 }
                 Some(false) => {
-                    state.parked.remove(&id.2);
+                    state.parked.remove(&*id.2);
                 }
                 None => {}
             }
             if let (Some(offset), true) = (fresh_offset, outcome.done) {
                 state.tracker.finish(offset);
-                if let Some(next_offset) = state.tracker.advance() {
-                    store_offset(&self.consumer, &tp, next_offset);
-                }
+                state.dirty = true;
             }
             if state.revoking || self.draining {
                 next = None;
@@ -342,6 +356,15 @@ impl<H: Handler> Dispatcher<H> {
         }
         self.pump_ready();
         self.try_finish_revoke();
+    }
+
+    fn store_dirty_offsets(&mut self) {
+        for (tp, state) in self.partitions.iter_mut().filter(|(_, s)| s.dirty) {
+            state.dirty = false;
+            if let Some(next) = state.tracker.advance() {
+                store_offset(&self.consumer, tp, next);
+            }
+        }
     }
 
     fn pump_ready(&mut self) {
@@ -442,6 +465,6 @@ fn store_offset(
         return;
     }
     if let Err(error) = consumer.store_offsets(&list) {
-        tracing::debug!(%error, topic, partition, "storing offset");
+        tracing::debug!(%error, topic = &**topic, partition, "storing offset");
     }
 }

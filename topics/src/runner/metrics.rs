@@ -108,21 +108,16 @@ pub(crate) struct TopicCounters {
 
 impl RunnerMetrics {
     pub(crate) fn for_topic(&self, group: &str, topic: &str) -> TopicCounters {
+        // One statement per lookup: `get_or_create` returns a read guard, and a second lookup
+        // on the same family while it is alive would deadlock on the family's lock.
         let event = Self::event(group, topic);
-        // One statement per lookup: `get_or_create` returns a read guard, and a temporary guard
-        // in a struct literal lives to the end of the statement — a second lookup on the same
-        // family that must insert (a write) would then wait on it forever.
         let handled = self.handled.get_or_create(&event).clone();
         let retried = self.retried.get_or_create(&event).clone();
         let dead_lettered = self.dead_lettered.get_or_create(&event).clone();
-        let permanent = self
-            .failed
-            .get_or_create(&Self::failure(group, topic, "permanent"))
-            .clone();
-        let transient = self
-            .failed
-            .get_or_create(&Self::failure(group, topic, "transient"))
-            .clone();
+        let permanent_labels = Self::failure(group, topic, "permanent");
+        let permanent = self.failed.get_or_create(&permanent_labels).clone();
+        let transient_labels = Self::failure(group, topic, "transient");
+        let transient = self.failed.get_or_create(&transient_labels).clone();
         TopicCounters {
             handled,
             retried,

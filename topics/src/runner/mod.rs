@@ -46,6 +46,7 @@ mod handler;
 mod metrics;
 mod offsets;
 mod parking;
+mod record;
 mod replay;
 mod work;
 
@@ -89,6 +90,7 @@ pub enum RunnerError {
 pub struct Runner<H: Handler> {
     shared: Arc<Shared<H>>,
     topics: Vec<String>,
+    metrics: RunnerMetrics,
 }
 
 impl<H: Handler> Runner<H> {
@@ -108,21 +110,27 @@ impl<H: Handler> Runner<H> {
                 "max_attempts must be at least 1".to_owned(),
             ));
         }
-        let topics = H::Event::logical_topics()
+        let topics: Vec<String> = H::Event::logical_topics()
             .into_iter()
             .map(|logical| config.topic_name(logical))
             .collect();
         let producer = Producer::new(config)?;
+        let group = config.consumer_group(worker);
+        let counters = topics
+            .iter()
+            .map(|topic| (topic.clone(), metrics.for_topic(&group, topic)))
+            .collect();
         Ok(Self {
             shared: Arc::new(Shared {
                 handler,
-                group: config.consumer_group(worker),
+                group,
                 config: config.clone(),
                 pool,
                 producer,
-                metrics,
+                counters,
             }),
             topics,
+            metrics,
         })
     }
 
@@ -139,7 +147,7 @@ impl<H: Handler> Runner<H> {
             control_tx,
             Duration::from_millis(config.drain_timeout_ms),
             self.shared.group.clone(),
-            self.shared.metrics.lag.clone(),
+            self.metrics.lag.clone(),
         );
         let consumer: BaseConsumer<RunnerContext> = consumer_config(config, &self.shared.group)
             .create_with_context(context)
@@ -150,7 +158,7 @@ impl<H: Handler> Runner<H> {
             .subscribe(&topic_refs)
             .map_err(|e| RunnerError::Kafka(e.to_string()))?;
 
-        let (records_tx, records_rx) = mpsc::channel(256);
+        let (records_tx, records_rx) = mpsc::channel(4);
         let stop = Arc::new(AtomicBool::new(false));
         let poller = {
             let consumer = Arc::clone(&consumer);

@@ -14,17 +14,8 @@ use std::time::Duration;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
-/// A fetched record (fresh from Kafka or re-read from the schedule).
-#[derive(Debug, Clone)]
-pub(crate) struct Record {
-    pub(crate) topic: String,
-    pub(crate) partition: i32,
-    pub(crate) offset: i64,
-    /// Record key as text; keyless records share the empty key.
-    pub(crate) key: String,
-    pub(crate) payload: Option<Vec<u8>>,
-    pub(crate) headers: Vec<(String, Vec<u8>)>,
-}
+use super::record::HeaderBlock;
+pub(crate) use super::record::Record;
 
 /// A parked event with its schedule row id and attempts made so far.
 #[derive(Debug, Clone)]
@@ -46,12 +37,12 @@ fn parked_from_row(row: &PgRow) -> Result<ParkedEvent, sqlx::Error> {
         id: row.try_get("id")?,
         attempt: attempt.max(0) as u32,
         record: Record {
-            topic: row.try_get("topic")?,
+            topic: row.try_get::<String, _>("topic")?.into(),
             partition: row.try_get("partition")?,
             offset: row.try_get("kafka_offset")?,
-            key: row.try_get("event_key")?,
+            key: row.try_get::<String, _>("event_key")?.into(),
             payload: row.try_get("payload")?,
-            headers: names.into_iter().zip(values).collect(),
+            headers: HeaderBlock::from_pairs(names.into_iter().zip(values)),
         },
     })
 }
@@ -66,11 +57,7 @@ pub(crate) async fn park(
     delay: Option<Duration>,
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let (names, values): (Vec<&str>, Vec<&[u8]>) = record
-        .headers
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.as_slice()))
-        .unzip();
+    let (names, values): (Vec<&str>, Vec<&[u8]>) = record.headers.iter().unzip();
     sqlx::query(
         "insert into parked_events (consumer_group, topic, partition, kafka_offset, event_key,
              payload, header_names, header_values, attempt, due_at, last_error)
@@ -80,10 +67,10 @@ pub(crate) async fn park(
          on conflict (consumer_group, topic, partition, kafka_offset) do nothing",
     )
     .bind(group)
-    .bind(&record.topic)
+    .bind(&*record.topic)
     .bind(record.partition)
     .bind(record.offset)
-    .bind(&record.key)
+    .bind(&*record.key)
     .bind(record.payload.as_deref())
     .bind(names)
     .bind(values)
@@ -176,8 +163,8 @@ pub(crate) async fn finish_head(
          returning {COLUMNS}"
     ))
     .bind(group)
-    .bind(&head.record.topic)
-    .bind(&head.record.key)
+    .bind(&*head.record.topic)
+    .bind(&*head.record.key)
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -19,7 +19,9 @@ use uuid::Uuid;
 
 use super::dead_letter::{send_dead_letter, GiveUp};
 use super::handler::{Consumable, Delivery, Handler, HandlerError};
-use super::metrics::RunnerMetrics;
+use std::collections::HashMap;
+
+use super::metrics::TopicCounters;
 use super::parking::{self, ParkedEvent, Record};
 use crate::config::KafkaConfig;
 use crate::headers;
@@ -32,7 +34,20 @@ pub(crate) struct Shared<H> {
     pub(crate) config: KafkaConfig,
     pub(crate) pool: PgPool,
     pub(crate) producer: Producer,
-    pub(crate) metrics: RunnerMetrics,
+    /// Counters per subscribed topic.
+    pub(crate) counters: HashMap<String, TopicCounters>,
+}
+
+impl<H> Shared<H> {
+    fn count(
+        &self,
+        topic: &str,
+        pick: impl Fn(&TopicCounters) -> &prometheus_client::metrics::counter::Counter,
+    ) {
+        if let Some(counters) = self.counters.get(topic) {
+            pick(counters).inc();
+        }
+    }
 }
 
 /// What a lane runs next.
@@ -98,11 +113,7 @@ async fn run_fresh<H: Handler>(
     match result {
         Ok(()) => Outcome::done(None),
         Err(HandlerError::Transient(error)) if shared.config.max_attempts > 1 => {
-            shared
-                .metrics
-                .retried
-                .get_or_create(&RunnerMetrics::event(&shared.group, &record.topic))
-                .inc();
+            shared.count(&record.topic, |c| &c.retried);
             let delay = shared.config.retry_delay(1);
             let parked = durably(cancel, "park for retry", || {
                 parking::park(
@@ -141,11 +152,7 @@ async fn run_retry<H: Handler>(
     let finished = match result {
         Ok(()) => true,
         Err(HandlerError::Transient(error)) if attempt < shared.config.max_attempts => {
-            shared
-                .metrics
-                .retried
-                .get_or_create(&RunnerMetrics::event(&shared.group, &parked.record.topic))
-                .inc();
+            shared.count(&parked.record.topic, |c| &c.retried);
             let delay = shared.config.retry_delay(attempt);
             let rescheduled = durably(cancel, "reschedule retry", || {
                 parking::reschedule(&shared.pool, parked.id, attempt, delay, &error)
@@ -220,11 +227,7 @@ async fn dead_letter<H: Handler>(
             consumer_group = %shared.group, topic = %record.topic, partition = record.partition,
             offset = record.offset, attempts, error, "event dead-lettered"
         );
-        shared
-            .metrics
-            .dead_lettered
-            .get_or_create(&RunnerMetrics::event(&shared.group, &record.topic))
-            .inc();
+        shared.count(&record.topic, |c| &c.dead_lettered);
     }
     sent.is_some()
 }
@@ -238,11 +241,7 @@ async fn invoke<H: Handler>(
     let result = decode_and_handle(shared, record, attempt).await;
     let topic = &record.topic;
     match &result {
-        Ok(()) => shared
-            .metrics
-            .handled
-            .get_or_create(&RunnerMetrics::event(&shared.group, topic))
-            .inc(),
+        Ok(()) => shared.count(topic, |c| &c.handled),
         Err(error) => {
             let kind = match error {
                 HandlerError::Permanent(_) => "permanent",
@@ -252,11 +251,10 @@ async fn invoke<H: Handler>(
                 consumer_group = %shared.group, topic = %topic, partition = record.partition,
                 offset = record.offset, attempt, kind, error = error.reason(), "handler failed"
             );
-            shared
-                .metrics
-                .failed
-                .get_or_create(&RunnerMetrics::failure(&shared.group, topic, kind))
-                .inc()
+            match error {
+                HandlerError::Permanent(_) => shared.count(topic, |c| &c.permanent),
+                HandlerError::Transient(_) => shared.count(topic, |c| &c.transient),
+            }
         }
     };
     result
@@ -267,7 +265,9 @@ async fn decode_and_handle<H: Handler>(
     record: &Record,
     attempt: u32,
 ) -> Result<(), HandlerError> {
-    let event_id = headers::find_str(&record.headers, headers::EVENT_ID)
+    let event_id = record
+        .headers
+        .get_str(headers::EVENT_ID)
         .and_then(|text| Uuid::parse_str(text).ok())
         .ok_or_else(|| {
             HandlerError::permanent("undecodable: missing or invalid event-id header")
@@ -275,18 +275,21 @@ async fn decode_and_handle<H: Handler>(
     let logical = record
         .topic
         .strip_prefix(shared.config.topic_prefix.as_str())
-        .unwrap_or(&record.topic);
+        .unwrap_or(&*record.topic);
     let payload = record.payload.as_deref().unwrap_or_default();
     let event = H::Event::decode(logical, payload)
         .map_err(|e| HandlerError::permanent(format!("undecodable: {e}")))?;
     let delivery = Delivery {
         event_id,
-        key: record.key.clone(),
-        topic: record.topic.clone(),
+        key: record.key.to_string(),
+        topic: record.topic.to_string(),
         partition: record.partition,
         offset: record.offset,
         attempt,
-        traceparent: headers::find_str(&record.headers, headers::TRACEPARENT).map(str::to_owned),
+        traceparent: record
+            .headers
+            .get_str(headers::TRACEPARENT)
+            .map(str::to_owned),
         consumer_group: shared.group.clone(),
     };
     match AssertUnwindSafe(shared.handler.handle(event, &delivery))

@@ -81,6 +81,9 @@ impl Outcome {
 }
 
 /// Runs one work item to a durable decision.
+///
+/// The common case — a fresh record, key not parked, handler succeeds — stays in this small
+/// future; every other path is boxed so the spawned task (allocated per event) stays small.
 pub(crate) async fn run<H: Handler>(
     shared: Arc<Shared<H>>,
     work: Work,
@@ -88,31 +91,39 @@ pub(crate) async fn run<H: Handler>(
     cancel: CancellationToken,
 ) -> Outcome {
     match work {
-        Work::Fresh(record) if key_parked => {
-            // Keep per-key order: wait behind the parked head instead of overtaking it.
-            let parked = durably(&cancel, "park behind key", || {
-                parking::park(&shared.pool, &shared.group, &record, 0, None, None)
-            })
-            .await;
-            match parked {
-                Some(()) => Outcome::done(Some(true)),
-                None => Outcome::default(),
-            }
-        }
-        Work::Fresh(record) => run_fresh(&shared, record, &cancel).await,
-        Work::Retry(parked) => run_retry(&shared, parked, &cancel).await,
+        Work::Fresh(record) if !key_parked => match invoke(&shared, &record, 1).await {
+            Ok(()) => Outcome::done(None),
+            Err(error) => Box::pin(after_fresh_failure(&shared, record, error, &cancel)).await,
+        },
+        Work::Fresh(record) => Box::pin(park_behind(&shared, record, &cancel)).await,
+        Work::Retry(parked) => Box::pin(run_retry(&shared, parked, &cancel)).await,
     }
 }
 
-async fn run_fresh<H: Handler>(
+/// Keeps per-key order: the record waits behind its key's parked head instead of overtaking.
+async fn park_behind<H: Handler>(
     shared: &Shared<H>,
     record: Record,
     cancel: &CancellationToken,
 ) -> Outcome {
-    let result = invoke(shared, &record, 1).await;
-    match result {
-        Ok(()) => Outcome::done(None),
-        Err(HandlerError::Transient(error)) if shared.config.max_attempts > 1 => {
+    let parked = durably(cancel, "park behind key", || {
+        parking::park(&shared.pool, &shared.group, &record, 0, None, None)
+    })
+    .await;
+    match parked {
+        Some(()) => Outcome::done(Some(true)),
+        None => Outcome::default(),
+    }
+}
+
+async fn after_fresh_failure<H: Handler>(
+    shared: &Shared<H>,
+    record: Record,
+    error: HandlerError,
+    cancel: &CancellationToken,
+) -> Outcome {
+    match error {
+        HandlerError::Transient(error) if shared.config.max_attempts > 1 => {
             shared.count(&record.topic, |c| &c.retried);
             let delay = shared.config.retry_delay(1);
             let parked = durably(cancel, "park for retry", || {
@@ -131,7 +142,7 @@ async fn run_fresh<H: Handler>(
                 None => Outcome::default(),
             }
         }
-        Err(error) => {
+        error => {
             let give_up = give_up_kind(&error);
             if dead_letter(shared, &record, error.reason(), give_up, 1, cancel).await {
                 Outcome::done(None)

@@ -112,11 +112,14 @@ pub async fn apply_effect(
 /// What a scripted handler should answer for an event.
 pub type Script = Arc<dyn Fn(&StockChanged, &Delivery) -> Option<HandlerError> + Send + Sync>;
 
+/// Every handler call: key, sequence number, attempt, when.
+pub type Seen = Arc<Mutex<Vec<(String, i64, u32, Instant)>>>;
+
 /// Applies effects unless the script returns an error for that delivery.
 pub struct ScriptedHandler {
     pub pool: sqlx::PgPool,
     pub script: Script,
-    pub seen: Arc<Mutex<Vec<(String, i64, u32, Instant)>>>,
+    pub seen: Seen,
 }
 
 impl Handler for ScriptedHandler {

@@ -39,12 +39,11 @@ fn order_accepted() -> OrderAccepted {
     }
 }
 
+/// A record read back: payload, headers, key.
+type ReadBack = (Vec<u8>, Vec<(String, Vec<u8>)>, String);
+
 /// Reads back the record carrying `event_id` from `topic`.
-fn read_back(
-    brokers: &str,
-    topic: &str,
-    event_id: &str,
-) -> (Vec<u8>, Vec<(String, Vec<u8>)>, String) {
+fn read_back(brokers: &str, topic: &str, event_id: &str) -> ReadBack {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .set("group.id", format!("{topic}.reader"))
@@ -357,4 +356,42 @@ async fn python_fastavro_decodes_a_produced_value_with_only_the_avsc() {
     assert_eq!(decoded["total"]["currency"], "CNY");
     assert_eq!(decoded["callback_url"], serde_json::Value::Null);
     assert_eq!(decoded["accepted_at_ms"], 1_700_000_000_001_i64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_broker_is_reported_as_transient_and_sqlite_storage_survives_a_restart() {
+    use switchyard_testkit::broker::{Storage, TansuBroker};
+    let mut broker = TansuBroker::spawn(Storage::Sqlite).unwrap();
+    let config = switchyard_topics::KafkaConfig {
+        brokers: broker.bootstrap().to_owned(),
+        delivery_timeout_ms: 2_000,
+        ..test_config()
+    };
+    ensure_topics(&config).await.unwrap();
+    let producer = Producer::new(&config).unwrap();
+    let before = encode(&config, &order_accepted(), EventMeta::new()).unwrap();
+    producer
+        .send(&before, Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    broker.stop();
+    assert!(!producer.broker_reachable(Duration::from_secs(1)).await);
+    let during = encode(&config, &order_accepted(), EventMeta::new()).unwrap();
+    let error = producer
+        .send(&during, Duration::from_secs(3))
+        .await
+        .unwrap_err();
+    assert!(error.is_transient(), "{error}");
+
+    broker.restart().unwrap();
+    let (brokers, topic, id) = (
+        config.brokers.clone(),
+        before.topic.clone(),
+        before.event_id.to_string(),
+    );
+    let (payload, _, _) = tokio::task::spawn_blocking(move || read_back(&brokers, &topic, &id))
+        .await
+        .unwrap();
+    assert_eq!(decode::<OrderAccepted>(&payload).unwrap(), order_accepted());
 }

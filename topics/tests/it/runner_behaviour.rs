@@ -2,7 +2,7 @@
 //! blocking the other keys of its partition.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prometheus_client::registry::Registry;
@@ -16,8 +16,6 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::common::*;
-
-type Seen = Arc<Mutex<Vec<(String, i64, u32, Instant)>>>;
 
 struct Running {
     stop: CancellationToken,

@@ -41,7 +41,7 @@ enum Command {
     },
     /// Create the database if it is missing and apply pending migrations (idempotent).
     Migrate,
-    /// Create missing topics (with their retry and dead-letter topics) and verify existing ones.
+    /// Create missing topics (and their dead-letter topics) and verify existing ones.
     Topics,
     /// Re-publish a worker's dead-lettered events of one topic to their origin topic.
     Replay(commands::replay::ReplayArgs),

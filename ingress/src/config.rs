@@ -35,8 +35,6 @@ pub struct IngressConfig {
     pub daojia_window_secs: u64,
     /// `site_name` answered by the Dujiao-Next `ping`.
     pub site_name: String,
-    /// How long shutdown waits for in-flight requests.
-    pub shutdown_grace_ms: u64,
 }
 
 impl Default for IngressConfig {
@@ -53,7 +51,6 @@ impl Default for IngressConfig {
             connection_cache_ttl_ms: 5_000,
             daojia_window_secs: 600,
             site_name: "Switchyard".to_owned(),
-            shutdown_grace_ms: 10_000,
         }
     }
 }

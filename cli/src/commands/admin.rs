@@ -1,5 +1,5 @@
 //! `switchyard admin …`: a thin client over the operator API (`/admin/v1/...`) that the ingress
-//! mounts on the admin listener (documented in `ingress/OPERATOR_API.md`).
+//! mounts on the admin listener (documented in the README, "Operator API").
 //!
 //! Contract: every subcommand is one HTTP call with the configured `admin.token` as bearer token
 //! against `--url` (default `http://<admin.listen>`); the JSON answer is printed to stdout as is.

@@ -1,5 +1,5 @@
 //! `switchyard procurement …`: the operator's view of procurement orders, straight from the
-//! database (the same functions as the admin API's `/api/admin/procurement/…` routes).
+//! database (the same functions as the admin API's `/admin/v1/procurement/…` routes).
 //!
 //! `list` filters by status, connection and creation period; `show` prints a sub-order with
 //! every attempt and its reason; `retry` puts a `failed` sub-order back in line (a running

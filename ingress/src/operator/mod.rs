@@ -5,7 +5,7 @@
 //! Errors are `{error, message}` with a status that says what to do: 400 bad input, 404 unknown
 //! id, 409 state conflict or duplicate, 402 insufficient balance, 503 database unavailable
 //! (retry). Secrets are returned exactly once, when a credential is issued; never afterwards.
-//! Documented for operators in `ingress/OPERATOR_API.md`.
+//! Documented for operators in the README ("Operator API").
 
 mod accounts;
 mod catalog;

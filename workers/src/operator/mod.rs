@@ -3,12 +3,12 @@
 //!
 //! Contract: every route needs `Authorization: Bearer <admin token>` (compared in constant
 //! time); without a configured token the API is not mounted at all. Answers are JSON.
-//! - `GET  /api/admin/procurement/orders?status=&connection_id=&from=&to=&limit=` — newest first;
+//! - `GET  /admin/v1/procurement/orders?status=&connection_id=&from=&to=&limit=` — newest first;
 //!   `from`/`to` are RFC 3339 creation bounds.
-//! - `GET  /api/admin/procurement/orders/{id}` — the sub-order with every attempt and reason.
-//! - `POST /api/admin/procurement/orders/{id}/retry` — a `failed` sub-order goes back to
+//! - `GET  /admin/v1/procurement/orders/{id}` — the sub-order with every attempt and reason.
+//! - `POST /admin/v1/procurement/orders/{id}/retry` — a `failed` sub-order goes back to
 //!   `pending`, due now (409 for any other status); the procurer's retry loop places it.
-//! - `POST /api/admin/orders/{id}/cancel` — upstream-first cancel (409 when an upstream refuses,
+//! - `POST /admin/v1/orders/{id}/cancel` — upstream-first cancel (409 when an upstream refuses,
 //!   503 when it cannot be asked).
 //!
 //! Views never include delivery content (it belongs to the buyer), only whether there is some.

@@ -44,10 +44,10 @@ pub fn operator_routes(
         partner_timeout,
     };
     Router::new()
-        .route("/api/admin/procurement/orders", get(list))
-        .route("/api/admin/procurement/orders/{id}", get(show))
-        .route("/api/admin/procurement/orders/{id}/retry", post(retry))
-        .route("/api/admin/orders/{id}/cancel", post(cancel))
+        .route("/admin/v1/procurement/orders", get(list))
+        .route("/admin/v1/procurement/orders/{id}", get(show))
+        .route("/admin/v1/procurement/orders/{id}/retry", post(retry))
+        .route("/admin/v1/orders/{id}/cancel", post(cancel))
         .with_state(state)
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             let token = token.clone();

@@ -171,7 +171,7 @@ async fn a_downstream_site_gets_its_signed_callback_after_refusing_twice() {
     let anonymous = routes
         .clone()
         .oneshot(
-            Request::get("/api/admin/procurement/orders")
+            Request::get("/admin/v1/procurement/orders")
                 .body(Body::empty())
                 .unwrap(),
         )
@@ -180,7 +180,7 @@ async fn a_downstream_site_gets_its_signed_callback_after_refusing_twice() {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     let listed = routes
         .oneshot(
-            Request::get("/api/admin/procurement/orders?status=fulfilled")
+            Request::get("/admin/v1/procurement/orders?status=fulfilled")
                 .header("authorization", "Bearer op-token")
                 .body(Body::empty())
                 .unwrap(),

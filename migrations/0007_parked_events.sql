@@ -1,6 +1,5 @@
--- The consumer runner's durable retry schedule (switchyard-topics runner::parking); the same DDL
--- as topics/sql/parked_events.sql, which the runner also applies idempotently for databases
--- it is pointed at without migrations.
+-- The consumer runner's durable retry schedule (switchyard-topics runner::parking). The runner
+-- also applies this file itself (`PARKED_EVENTS_DDL`), so every statement is idempotent.
 
 create table if not exists parked_events (
     id              bigserial primary key,

@@ -24,7 +24,7 @@
 //! Retry topics with delay tiers cannot keep per-key order: a key's later events would overtake
 //! the one parked in the retry topic, and a retry topic shared by all groups of a topic would
 //! re-deliver to groups that had succeeded. So a transient failure *parks* the event in
-//! `parked_events` (see `topics/sql/parked_events.sql`), keyed by consumer group, and stores
+//! `parked_events` (see `migrations/0007_parked_events.sql`), keyed by consumer group, and stores
 //! the offset: the partition moves on at once. The key is remembered as parked (in memory,
 //! reloaded from the table when a partition is assigned); later events of that key are parked
 //! behind it rather than handled. The head of each parked key is retried when its `due_at`
@@ -69,8 +69,9 @@ use consumer::{consumer_config, poll_loop, RunnerContext};
 use dispatch::Dispatcher;
 use work::Shared;
 
-/// DDL of the retry schedule table the runner needs (also in `topics/sql/parked_events.sql`).
-pub const PARKED_EVENTS_DDL: &str = include_str!("../../sql/parked_events.sql");
+/// DDL of the retry schedule table the runner needs: the migration itself, idempotent, so a
+/// database the runner is pointed at without migrations gets the same table.
+pub const PARKED_EVENTS_DDL: &str = include_str!("../../../migrations/0007_parked_events.sql");
 
 /// Why a runner could not start or stopped abnormally; all need an operator or a restart.
 #[derive(Debug, thiserror::Error)]

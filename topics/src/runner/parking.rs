@@ -1,5 +1,5 @@
 //! The durable retry schedule: events a consumer group could not handle yet, in Postgres table
-//! `parked_events` (DDL in `topics/sql/parked_events.sql`).
+//! `parked_events` (DDL in `migrations/0007_parked_events.sql`).
 //!
 //! Per consumer group and key, rows form a queue in `id` order. Only the head has `due_at`
 //! set; the runner retries it when due. When the head is done (handled or dead-lettered) the

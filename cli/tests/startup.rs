@@ -174,3 +174,52 @@ async fn unreachable_dependencies_are_reported_not_fatal_and_sigterm_drains() {
     };
     assert!(exit.success(), "clean exit after drain: {exit:?}");
 }
+
+/// Polls `/readyz` until its status is `want`, returning how long it took.
+async fn readyz_becomes(client: &reqwest::Client, admin: &str, want: u16) -> Duration {
+    let started = Instant::now();
+    loop {
+        let status = client
+            .get(format!("http://{admin}/readyz"))
+            .send()
+            .await
+            .map(|response| response.status().as_u16())
+            .unwrap_or(0);
+        if status == want {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "/readyz never answered {want} (last {status})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn readyz_follows_the_broker_going_away_and_coming_back() {
+    use switchyard_testkit::broker::{Storage, TansuBroker};
+    use switchyard_testkit::database::TestDatabase;
+
+    let database = TestDatabase::new().await.expect("test database");
+    let mut broker = TansuBroker::spawn(Storage::Memory).expect("private broker");
+    let mut command = base_command();
+    command
+        .env("SWITCHYARD_DATABASE_URL", database.url())
+        .env("SWITCHYARD_KAFKA__BROKERS", broker.bootstrap())
+        .env(
+            "SWITCHYARD_KAFKA__TOPIC_PREFIX",
+            switchyard_testkit::broker::unique_prefix(),
+        );
+    let running = start_up(command);
+    let client = reqwest::Client::new();
+
+    readyz_becomes(&client, &running.admin, 200).await;
+    broker.stop();
+    let red_after = readyz_becomes(&client, &running.admin, 503).await;
+    broker.restart().expect("restart broker");
+    let green_after = readyz_becomes(&client, &running.admin, 200).await;
+    // Printed, not asserted: the machines are shared and noisy.
+    println!("readyz red {red_after:?} after the broker stopped, green {green_after:?} after it came back");
+    drop(running);
+}

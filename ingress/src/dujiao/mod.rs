@@ -5,6 +5,7 @@ mod auth;
 mod callback;
 mod catalog;
 mod convert;
+mod delivery;
 mod order_view;
 mod orders;
 

@@ -1,6 +1,9 @@
 //! Dujiao-Next provider `GET /orders/:id` and `POST /orders/:id/cancel`, scoped to the caller's
 //! own orders (another site's order is `order_not_found`).
 //!
+//! Contract of the read: a delivered order carries its `fulfillment` (see [`super::delivery`]);
+//! other statuses carry none.
+//!
 //! Contract of cancel: an order not yet handed to procurement (`accepted`) is canceled locally in
 //! one transaction — status, stock returned, wallet refunded (idempotent) — and one
 //! `OrderStatusChanged` is produced; an order already canceled answers `canceled` again without a
@@ -15,12 +18,14 @@ use http::{HeaderMap, Method, StatusCode, Uri};
 use sqlx::Acquire;
 use switchyard_partners::dujiao::wire::{CancelAnswer, OrderDetail, OrderItem};
 use switchyard_store::orders::{self, Order, OrderStatus};
+use switchyard_store::procurement;
 use switchyard_store::wallets::{self, WalletMove};
 use switchyard_store::{stock, StoreError, StoreResult};
 use switchyard_topics::events::{self, Channel, Money, OrderStatusChanged, StatusSource};
 
 use super::auth::{authenticate, Caller};
 use super::convert::{decimal, numeric_order_id, order_no_of, order_status_word, wire_currency};
+use super::delivery::order_fulfillment;
 use crate::answer::{dujiao_error, Partner};
 use crate::deliver::{deliver_once, json_response, remember, Delivery};
 use crate::state::{now_millis, traceparent, AppState};
@@ -93,6 +98,15 @@ pub(crate) async fn show(
         Ok(items) => items,
         Err(error) => return unavailable(&state, ENDPOINT, &error),
     };
+    // Only a delivered order has a delivery to show; the read is skipped otherwise.
+    let fulfillment = if order.status == OrderStatus::Delivered {
+        match procurement::for_order(&state.pool, order.id).await {
+            Ok(sub_orders) => Some(order_fulfillment(&sub_orders)),
+            Err(error) => return unavailable(&state, ENDPOINT, &error),
+        }
+    } else {
+        None
+    };
     let Some(currency) = wire_currency(order.currency) else {
         return unavailable(&state, ENDPOINT, &"order currency");
     };
@@ -119,8 +133,8 @@ pub(crate) async fn show(
                 )),
             })
             .collect(),
-        // Delivery content reaches the site through the callback relay, not this read.
-        fulfillment: None,
+        // A downstream Switchyard confirms our callback by reading this back.
+        fulfillment,
     })
     .into_response()
 }

@@ -3,6 +3,7 @@
 
 mod callback;
 mod daojia;
+mod delivery_read;
 mod dstore;
 mod dujiao;
 mod dujiao_refusals;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The ingress benchmark in one command: a private tansu broker (:39092, memory), a throwaway
+# database, a release `switchyard ingress`, provisioning, then
+#   1. `loadtest step` against the ingress and the bare handler in the same run (ratio);
+#   2. constant-rate runs at 50 %, 80 % and 200 % of the ingress's max sustainable rate,
+#      each verifying that every acknowledged event is on its topic exactly once.
+# Everything it started is stopped and the database dropped on exit.
+# Usage: loadtest/bench/ingress-vs-bare.sh [OUT_DIR]   (after `cargo build --release -p switchyard -p switchyard-loadtest`)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+OUT="${1:-$ROOT/target/bench}"
+mkdir -p "$OUT"
+cd "$ROOT"
+source scripts/stack.sh
+stop_broker bench-broker || true
+start_broker bench-broker 39092 "memory://tansu/"
+DB_ADMIN="postgres://postgres@127.0.0.1:5432/postgres"
+psql "$DB_ADMIN" -qc "DROP DATABASE IF EXISTS switchyard_bench WITH (FORCE)"
+export SWITCHYARD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/switchyard_bench
+export SWITCHYARD_KAFKA__BROKERS=127.0.0.1:39092 SWITCHYARD_KAFKA__TOPIC_PREFIX=bench.
+export SWITCHYARD_INGRESS__LISTEN=127.0.0.1:18080 SWITCHYARD_ADMIN__LISTEN=127.0.0.1:19464
+export SWITCHYARD_ADMIN__TOKEN=bench SWITCHYARD_TELEMETRY__FILTER=warn,librdkafka=off,rdkafka=off
+SWITCHYARD_SECRETS__ENCRYPTION_KEY=$(head -c32 /dev/urandom | base64)
+export SWITCHYARD_SECRETS__ENCRYPTION_KEY
+./target/release/switchyard migrate
+./target/release/switchyard ingress >"$OUT/ingress.log" 2>&1 &
+ingress=$!
+cleanup() {
+  kill "$ingress" 2>/dev/null; wait "$ingress" 2>/dev/null || true
+  stop_broker bench-broker
+  psql "$DB_ADMIN" -qc "DROP DATABASE IF EXISTS switchyard_bench WITH (FORCE)"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:19464/readyz >/dev/null && break; sleep 0.2; done
+ADMIN_URL=http://127.0.0.1:19464 ADMIN_TOKEN=bench loadtest/bench/provision.sh >"$OUT/flags"
+eval "$(grep export "$OUT/flags")"
+FLAGS=$(head -1 "$OUT/flags")
+LT=./target/release/loadtest
+# D-Store is left out of the mix: the harness signs RSA on one thread (~4k req/s), which would
+# make the harness, not the ingress, the limit of the bare-handler baseline.
+MIX="dujiao-order=35,dujiao-callback=20,daojia-push=25,vending-notify=20"
+# shellcheck disable=SC2086
+COMMON="--target http://127.0.0.1:18080 $FLAGS --mix $MIX --duplicates 0.05 --bad-signatures 0.02 --oversized 0.01 --brokers 127.0.0.1:39092 --topic-prefix bench. --no-progress"
+# shellcheck disable=SC2086
+$LT step $COMMON --baseline --start-rate 250 --max-rate 16000 --step-duration 5 --warmup 1 --json-out "$OUT/step.json"
+max=$(jq -r '.baseline_ratio.target' "$OUT/step.json")
+max=${max%.*}
+for pct in 50 80 200; do
+  rate=$((max * pct / 100))
+  echo "### ${pct} % of the max sustainable rate: ${rate}/s"
+  # shellcheck disable=SC2086
+  $LT run $COMMON --rate "$rate" --duration 20 --warmup 2 --verify-patience 30 --json-out "$OUT/run-$pct.json" || true
+done

@@ -89,6 +89,8 @@ impl Site {
             .env("SWITCHYARD_KAFKA__BROKERS", &self.brokers)
             .env("SWITCHYARD_KAFKA__TOPIC_PREFIX", &self.prefix)
             .env("SWITCHYARD_KAFKA__GROUP_PREFIX", &self.prefix)
+            // A SIGKILLed consumer's partitions move on after this; the usual minimum.
+            .env("SWITCHYARD_KAFKA__SESSION_TIMEOUT_MS", "6000")
             .env("SWITCHYARD_ADMIN__LISTEN", "127.0.0.1:0")
             .env("SWITCHYARD_ADMIN__TOKEN", ADMIN_TOKEN)
             .env("SWITCHYARD_SECRETS__ENCRYPTION_KEY", ENCRYPTION_KEY)

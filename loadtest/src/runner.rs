@@ -1,6 +1,6 @@
 //! Drives one constant-rate run against one base URL.
 //!
-//! Contract: requests are built on a generator thread up to about a second ahead, then dispatched
+//! Contract: requests are built on generator threads (one per core) up to about a second ahead, then dispatched
 //! at their due times whatever the server does (open loop); at most `connections` are in flight
 //! and a request waiting for a free connection keeps its clock running. Latency of every request
 //! is taken from its due time to the end of its answer body (or its failure). The run ends when
@@ -21,7 +21,13 @@ use crate::report::{RunReport, RunSettings};
 use crate::request::{Answer, Judge, PlannedRequest, RequestSource};
 use crate::schedule::RateSchedule;
 
-/// Head start of the generator before the first request is due.
+/// Generator threads: one per core, at least two, so building and signing requests keeps up
+/// with rates one thread cannot sign at.
+fn generator_lanes() -> usize {
+    std::thread::available_parallelism().map_or(2, |cores| cores.get().max(2))
+}
+
+/// Head start of the generators before the first request is due.
 const GENERATOR_HEAD_START: Duration = Duration::from_millis(100);
 
 /// Everything one run needs besides its requests.
@@ -65,18 +71,29 @@ pub async fn run(
         .context("building the HTTP client")?;
     let schedule = plan.schedule;
     let total = schedule.total_requests();
-    let capacity = (schedule.rate().ceil() as usize).clamp(64, 50_000);
-    let (sender, mut requests) = mpsc::channel::<PlannedRequest>(capacity);
-    let generator = std::thread::Builder::new()
-        .name("loadtest-generator".into())
-        .spawn(move || {
-            for seq in 0..total {
-                if sender.blocking_send(source.request(seq)).is_err() {
-                    break; // the run stopped early
+    let lanes = generator_lanes();
+    let capacity = (schedule.rate().ceil() as usize / lanes).clamp(64, 50_000);
+    // Request `seq` is built by lane `seq % lanes` and read back from that lane's channel, so the
+    // dispatcher still sees requests in order while signing (RSA for D-Store costs ~1 ms) runs on
+    // several threads.
+    let mut lane_receivers = Vec::with_capacity(lanes);
+    let mut generators = Vec::with_capacity(lanes);
+    for lane in 0..lanes {
+        let (sender, receiver) = mpsc::channel::<PlannedRequest>(capacity);
+        lane_receivers.push(receiver);
+        let source = source.clone();
+        let generator = std::thread::Builder::new()
+            .name(format!("loadtest-generator-{lane}"))
+            .spawn(move || {
+                for seq in (lane as u64..total).step_by(lanes) {
+                    if sender.blocking_send(source.request(seq)).is_err() {
+                        break; // the run stopped early
+                    }
                 }
-            }
-        })
-        .context("starting the request generator")?;
+            })
+            .context("starting a request generator")?;
+        generators.push(generator);
+    }
 
     let recorder = Arc::new(Recorder::default());
     let slots = Arc::new(Semaphore::new(connections));
@@ -89,7 +106,8 @@ pub async fn run(
     for seq in 0..total {
         let due = start + schedule.due(seq);
         tokio::time::sleep_until(due.into()).await;
-        let Some(request) = requests.recv().await else {
+        let lane = (seq % lanes as u64) as usize;
+        let Some(request) = lane_receivers[lane].recv().await else {
             break;
         };
         let measured = !schedule.is_warmup(seq);
@@ -116,13 +134,18 @@ pub async fn run(
         });
         while in_flight.try_join_next().is_some() {}
     }
-    drop(requests);
+    drop(lane_receivers);
     while in_flight.join_next().await.is_some() {}
     if let Some(progress) = progress {
         progress.stop().await;
     }
-    // The generator has finished or stops at its next send now that the receiver is gone.
-    let _ = tokio::task::spawn_blocking(move || generator.join()).await;
+    // The generators have finished or stop at their next send now that the receivers are gone.
+    let _ = tokio::task::spawn_blocking(move || {
+        for generator in generators {
+            let _ = generator.join();
+        }
+    })
+    .await;
 
     let mut totals = recorder.totals();
     if !judge.checks_faults() {

@@ -124,6 +124,22 @@ async fn an_order_at_a_is_procured_through_b_from_c_and_delivered_back() {
         );
     }
 
+    // What an operator sees at each level: one delivered sub-order, placed on the first attempt,
+    // with the right fulfiller (A and B buy upstream; C delivers itself).
+    for (operator, fulfiller) in [
+        (&a_op, "dujiao_upstream"),
+        (&b_op, "dujiao_upstream"),
+        (&c_op, "local_stock"),
+    ] {
+        let listed = operator.get("/admin/v1/procurement/orders").await;
+        let items = listed["items"].as_array().expect("items");
+        assert_eq!(items.len(), 1, "{listed}");
+        assert_eq!(items[0]["fulfiller"], fulfiller, "{listed}");
+        assert_eq!(items[0]["delivered"], true, "{listed}");
+        assert_eq!(items[0]["attempts"], 1, "{listed}");
+        assert!(items[0]["last_error_code"].is_null(), "{listed}");
+    }
+
     // The shop reads the delivery back at A…
     let fulfillment = detail.fulfillment.expect("A shows the delivery");
     assert_eq!(fulfillment.payload.expose(), &c_code);

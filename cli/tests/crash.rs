@@ -210,6 +210,10 @@ async fn a_procurer_killed_mid_flight_and_restarted_completes_every_order_once()
         *told_per_order.entry(key.to_owned()).or_default() += 1;
     }
     assert_eq!(told_per_order.len(), ORDERS, "{told_per_order:?}");
+    assert!(
+        told_per_order.values().all(|count| *count == 1),
+        "one fulfilment callback per order: {told_per_order:?}"
+    );
 
     procurer.assert_running();
     drop((procurer, relayer, ingress));

@@ -4,7 +4,10 @@
 //! One installation runs as three processes — `switchyard ingress`, `switchyard worker
 //! callback-relayer` and `switchyard worker procurer` — against the Dujiao-Next upstream
 //! simulator, whose order routes answer only after a delay so that placements are in flight when
-//! the procurer is killed. After a restart every order is delivered once; the simulator holds
+//! the procurer is killed. It is killed twice: first while a placement is held at the simulator,
+//! then — after one answer was deliberately garbled, so an upstream order exists that the
+//! procurer does not know about — the instant the simulator records another order. After the
+//! last restart every order is delivered once; the simulator holds
 //! exactly one order per sub-order (the idempotency key is reused) and debited our wallet at the
 //! simulator once per order; the shop's wallet with us was debited once per order.
 

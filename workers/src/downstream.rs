@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use sqlx::PgConnection;
 use switchyard_partners::dujiao::wire::{CallbackBody, Fulfillment};
-use switchyard_partners::dujiao::{DujiaoOrderStatus, Sensitive};
+use switchyard_partners::dujiao::DujiaoOrderStatus;
 use switchyard_partners::order_state;
 use switchyard_store::callbacks::{self, NewCallback};
 use switchyard_store::orders::OrderStatus;
@@ -119,44 +119,16 @@ pub fn callback_body(
 
 /// The delivery of the whole order, from its fulfilled sub-orders' content.
 pub fn fulfillment(sub_orders: &[ProcurementOrder]) -> Fulfillment {
-    let contents: Vec<&serde_json::Value> = sub_orders
-        .iter()
-        .filter(|sub| {
-            matches!(
-                sub.status,
-                ProcurementStatus::Fulfilled | ProcurementStatus::Completed
-            )
-        })
-        .filter_map(|sub| sub.delivery_content.as_ref())
-        .collect();
-    let payload = contents
-        .iter()
-        .filter_map(|content| content.get("payload").and_then(serde_json::Value::as_str))
-        .filter(|text| !text.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let mut data: Vec<serde_json::Value> = contents
-        .iter()
-        .filter_map(|content| content.get("delivery_data").cloned())
-        .filter(|value| !value.is_null())
-        .collect();
-    let delivery_data = if data.len() == 1 {
-        data.remove(0)
-    } else {
-        serde_json::json!({ "items": data })
-    };
-    let delivered_at = sub_orders
-        .iter()
-        .filter_map(|sub| sub.delivered_at)
-        .max()
-        .map(|at| at.to_rfc3339());
-    Fulfillment {
-        kind: "auto".to_owned(),
-        status: "delivered".to_owned(),
-        payload: Sensitive(payload),
-        delivery_data: Sensitive(delivery_data),
-        delivered_at,
-    }
+    let delivered = sub_orders.iter().filter(|sub| {
+        matches!(
+            sub.status,
+            ProcurementStatus::Fulfilled | ProcurementStatus::Completed
+        )
+    });
+    Fulfillment::combine(
+        delivered.filter_map(|sub| sub.delivery_content.as_ref()),
+        sub_orders.iter().filter_map(|sub| sub.delivered_at).max(),
+    )
 }
 
 /// What we store as a sub-order's delivery content, from an upstream's fulfillment.

@@ -5,56 +5,24 @@
 //! remote alike) exactly as the callback-relayer builds the callback it sends: payloads joined by
 //! newlines, delivery data as the one value or `{"items": [...]}`, the latest delivery time. Any
 //! other status shows no fulfillment. The shape must match the relayer's because a downstream
-//! Switchyard confirms a callback by reading this and storing what it finds. It is computed here
-//! rather than shared because the ingress does not depend on the workers.
+//! Switchyard confirms a callback by reading this and storing what it finds; both build it with
+//! `Fulfillment::combine` from the partners crate.
 
 use switchyard_partners::dujiao::wire::Fulfillment;
-use switchyard_partners::dujiao::Sensitive;
 use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
 
 /// The whole order's delivery, from its sub-orders (only fulfilled or completed ones count).
 pub(crate) fn order_fulfillment(sub_orders: &[ProcurementOrder]) -> Fulfillment {
-    let delivered: Vec<&ProcurementOrder> = sub_orders
-        .iter()
-        .filter(|sub| {
-            matches!(
-                sub.status,
-                ProcurementStatus::Fulfilled | ProcurementStatus::Completed
-            )
-        })
-        .collect();
-    let contents: Vec<&serde_json::Value> = delivered
-        .iter()
-        .filter_map(|sub| sub.delivery_content.as_ref())
-        .collect();
-    let payload = contents
-        .iter()
-        .filter_map(|content| content.get("payload").and_then(serde_json::Value::as_str))
-        .filter(|text| !text.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let mut data: Vec<serde_json::Value> = contents
-        .iter()
-        .filter_map(|content| content.get("delivery_data").cloned())
-        .filter(|value| !value.is_null())
-        .collect();
-    let delivery_data = if data.len() == 1 {
-        data.remove(0)
-    } else {
-        serde_json::json!({ "items": data })
-    };
-    let delivered_at = sub_orders
-        .iter()
-        .filter_map(|sub| sub.delivered_at)
-        .max()
-        .map(|at| at.to_rfc3339());
-    Fulfillment {
-        kind: "auto".to_owned(),
-        status: "delivered".to_owned(),
-        payload: Sensitive(payload),
-        delivery_data: Sensitive(delivery_data),
-        delivered_at,
-    }
+    let delivered = sub_orders.iter().filter(|sub| {
+        matches!(
+            sub.status,
+            ProcurementStatus::Fulfilled | ProcurementStatus::Completed
+        )
+    });
+    Fulfillment::combine(
+        delivered.filter_map(|sub| sub.delivery_content.as_ref()),
+        sub_orders.iter().filter_map(|sub| sub.delivered_at).max(),
+    )
 }
 
 #[cfg(test)]

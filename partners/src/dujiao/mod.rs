@@ -10,6 +10,7 @@
 pub mod callback;
 pub mod client;
 pub mod error;
+pub mod fulfillment;
 pub mod replay;
 pub mod sensitive;
 pub mod sign;

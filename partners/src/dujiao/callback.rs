@@ -8,16 +8,16 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use chrono::Utc;
 use reqwest::Url;
 use secrecy::SecretString;
 
 use super::error::DujiaoError;
 use super::sign::{
-    UniqueSigner, CALLBACK_SIGNED_PATH, HEADER_API_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+    execute_signed, DujiaoSignature, SignedRequest, UniqueSigner, CALLBACK_SIGNED_PATH,
+    HEADER_API_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 use super::wire::{CallbackAck, CallbackBody};
-use crate::policy::{accept_any, PartnerHttp, PartnerHttpError};
+use crate::policy::{accept_any, PartnerHttp};
 
 /// Delays between callback attempts after the first (the last is not repeated).
 pub const CALLBACK_RETRY_SCHEDULE: [Duration; 5] = [
@@ -48,25 +48,22 @@ pub async fn send_callback(
     let url = Url::parse(url).map_err(|err| DujiaoError::Config(format!("callback url: {err}")))?;
     let bytes = serde_json::to_vec(body)
         .map_err(|err| DujiaoError::Config(format!("callback body: {err}")))?;
-    let build = |client: &reqwest::Client| {
-        let (timestamp, signature) = callback_signer().sign(
-            api_secret,
-            "POST",
-            CALLBACK_SIGNED_PATH,
-            Utc::now().timestamp(),
-            &bytes,
-        );
-        Ok::<_, PartnerHttpError>(
-            client
-                .post(url.clone())
-                .header(HEADER_API_KEY, api_key)
-                .header(HEADER_TIMESTAMP, timestamp.to_string())
-                .header(HEADER_SIGNATURE, signature.to_hex())
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(bytes.clone()),
-        )
+    let signed = SignedRequest {
+        secret: api_secret,
+        method: "POST",
+        path: CALLBACK_SIGNED_PATH,
+        body: &bytes,
     };
-    let response = http.execute(build, accept_any).await?;
+    let request = |client: &reqwest::Client, timestamp: i64, signature: DujiaoSignature| {
+        client
+            .post(url.clone())
+            .header(HEADER_API_KEY, api_key)
+            .header(HEADER_TIMESTAMP, timestamp.to_string())
+            .header(HEADER_SIGNATURE, signature.to_hex())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(bytes.clone())
+    };
+    let response = execute_signed(http, callback_signer(), signed, request, accept_any).await?;
     let status = response.status.as_u16();
     match response.json::<CallbackAck>() {
         Ok(ack) if status == 200 && ack.ok => Ok(()),

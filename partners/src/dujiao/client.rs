@@ -1,7 +1,8 @@
 //! [`DujiaoClient`]: calls an upstream Dujiao-Next site's provider API for one connection.
 //!
 //! Contract: every call goes through the connection's [`PartnerHttp`] (rate limit, timeout,
-//! backoff, `Retry-After`) and is signed afresh per attempt, never twice with the same signature. `create_order` carries
+//! backoff, `Retry-After`) and is signed afresh per attempt, never twice with the same signature
+//! (when no unique signature is free the call waits for one, see [`UniqueSigner`]). `create_order` carries
 //! `downstream_order_no`, the provider's idempotency key, so a retried create never buys twice.
 //! A 200 answer with `ok:false` and `internal_error` is retried; every other `ok:false` answer is
 //! returned as a typed [`DujiaoError`] whose `is_retryable` follows the never-retry list.
@@ -16,12 +17,15 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::error::{DujiaoError, DujiaoErrorCode};
-use super::sign::{UniqueSigner, HEADER_API_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use super::sign::{
+    execute_signed, DujiaoSignature, SignedRequest, UniqueSigner, HEADER_API_KEY, HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+};
 use super::wire::{
     CancelAnswer, CategoriesAnswer, Category, CreateOrderAnswer, CreateOrderRequest, ErrorBody,
     OrderDetail, PingAnswer, Product, ProductAnswer, ProductPage,
 };
-use crate::policy::{AnswerVerdict, PartnerHttp, PartnerHttpError, PartnerResponse, PolicyConfig};
+use crate::policy::{AnswerVerdict, PartnerHttp, PartnerResponse, PolicyConfig};
 
 /// Path prefix of the provider API on a site.
 pub const API_PREFIX: &str = "/api/v1/upstream";
@@ -184,11 +188,13 @@ impl DujiaoClient {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
-        let build = |client: &reqwest::Client| {
-            let now = Utc::now().timestamp();
-            let (timestamp, signature) =
-                self.signer
-                    .sign(&self.api_secret, method.as_str(), url.path(), now, &body);
+        let signed = SignedRequest {
+            secret: &self.api_secret,
+            method: method.as_str(),
+            path: url.path(),
+            body: &body,
+        };
+        let request = |client: &reqwest::Client, timestamp: i64, signature: DujiaoSignature| {
             let mut request = client
                 .request(method.clone(), url.clone())
                 .header(HEADER_API_KEY, &self.api_key)
@@ -199,9 +205,9 @@ impl DujiaoClient {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body.clone());
             }
-            Ok::<_, PartnerHttpError>(request)
+            request
         };
-        Ok(self.http.execute(build, classify).await?)
+        Ok(execute_signed(&self.http, &self.signer, signed, request, classify).await?)
     }
 }
 

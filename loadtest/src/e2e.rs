@@ -8,13 +8,13 @@
 //! latency runs from the acknowledgement to the poll answer that first shows delivery, so it is an
 //! upper bound with the poll interval as resolution: polls every 250 ms for 2 s, every 500 ms up
 //! to 6 s, then every second — a pace that never moves a Dujiao signature timestamp more than
-//! ~10 s ahead of the clock (one signature per second per order path is free; see `UniqueSigner`).
+//! ~10 s ahead of the clock (one signature per second per order path is free; a poll that finds
+//! none free waits for one; see `UniqueSigner`).
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use switchyard_partners::dujiao::{
@@ -122,13 +122,10 @@ impl Poller {
 
     async fn poll_once(&self, order_id: u64) -> PollVerdict {
         let path = format!("/api/v1/upstream/orders/{order_id}");
-        let (timestamp, signature) = self.signer.sign(
-            &self.credentials.dujiao_api_secret,
-            "GET",
-            &path,
-            Utc::now().timestamp(),
-            b"",
-        );
+        let (timestamp, signature) = self
+            .signer
+            .sign_when_free(&self.credentials.dujiao_api_secret, "GET", &path, b"")
+            .await;
         let response = self
             .client
             .get(format!("{}{path}", self.base_url))

@@ -54,13 +54,10 @@ impl Signer {
         let content = content.unwrap_or(&logical.content);
         let json = content.to_string().into_bytes();
         match logical.protocol {
-            Protocol::DujiaoOrder => self.dujiao(
-                &self.credentials.dujiao_api_key,
-                &self.credentials.dujiao_api_secret,
-                logical.protocol.path(),
-                json,
-                tamper,
-            ),
+            Protocol::DujiaoOrder => {
+                let (api_key, secret) = self.credentials.dujiao_site(&logical.idempotency_id);
+                self.dujiao(api_key, secret, logical.protocol.path(), json, tamper)
+            }
             Protocol::DujiaoCallback => self.dujiao(
                 &self.credentials.callback_api_key,
                 &self.credentials.callback_api_secret,
@@ -82,9 +79,10 @@ impl Signer {
         body: Vec<u8>,
         tamper: bool,
     ) -> Signed {
+        // Off the runtime (generator threads): a repeat with no free second blocks until one is.
         let (timestamp, signature) =
             self.dujiao
-                .sign(secret, "POST", signed_path, Utc::now().timestamp(), &body);
+                .sign_when_free_blocking(secret, "POST", signed_path, &body);
         let mut hex = signature.to_hex();
         if tamper {
             hex = flip_first_hex_digit(&hex);

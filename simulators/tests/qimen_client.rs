@@ -280,6 +280,36 @@ async fn permanent_gateway_codes_are_not_retried() {
 }
 
 #[tokio::test]
+async fn a_scripted_erp_refusal_is_a_permanent_qimen_failure_and_pushes_are_kept_as_received() {
+    let (sim, handle) = start().await;
+    let client = client(&handle);
+    sim.inject_business_errors("isv.invalid-parameter", "spec_no", 1);
+    let trades = TradeList::new(vec![trade("T9", WdtTradeStatus::Paid)]).unwrap();
+    let err = client.trade_push(&trades, true).await.unwrap_err();
+    match &err {
+        QimenError::Refused(failure) => {
+            assert_eq!(failure.code, "isv.invalid-parameter");
+            assert_eq!(failure.sub_code.as_deref(), Some("spec_no"));
+        }
+        other => panic!("expected Refused, got {other:?}"),
+    }
+    assert!(!err.is_retryable());
+    assert!(
+        sim.trade_pushes().is_empty(),
+        "a refused push reaches no ERP"
+    );
+    client.trade_push(&trades, true).await.unwrap();
+    let pushes = sim.trade_pushes();
+    assert_eq!(pushes.len(), 1);
+    assert_eq!(
+        (pushes[0].shop_no.as_str(), pushes[0].switch),
+        ("shop-1", 1)
+    );
+    assert_eq!(pushes[0].trade_list, trades.trades());
+    handle.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_wrong_secret_is_refused_with_code_25_once() {
     let (sim, handle) = start().await;
     let client = QimenClient::new(config(&handle, "not-the-secret", fast_policy())).unwrap();

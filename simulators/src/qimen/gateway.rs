@@ -11,12 +11,13 @@ use serde_json::{json, Value};
 use switchyard_partners::qimen::error::codes;
 use switchyard_partners::qimen::timestamp::{check_top_timestamp, TOP_TIMESTAMP_WINDOW};
 use switchyard_partners::qimen::wire::{
-    LogisticsAck, LogisticsSyncItem, StockChange, StockChangeAck, StockRow, WdtTrade,
+    LogisticsAck, LogisticsSyncItem, StockChange, StockChangeAck, StockRow, TradePushRequest,
+    WdtTrade,
 };
 use switchyard_partners::qimen::{verify_top_sign, SignMethod};
 
 use super::handlers::dispatch;
-use super::state::{ErpState, ScriptedError};
+use super::state::{ErpState, ErrorFormat, ScriptedError};
 use crate::faults::{spawn, FaultPlan, SimulatorHandle};
 
 /// Production gateway path.
@@ -123,9 +124,20 @@ impl QimenSimulator {
 
     /// Answers the next `times` authenticated calls with TOP error `code` (and `sub_code`).
     pub fn inject_errors(&self, code: &str, sub_code: Option<&str>, times: usize) {
+        self.script(code, sub_code, ErrorFormat::Top, times);
+    }
+
+    /// Answers the next `times` authenticated calls with a Qimen business failure
+    /// (`flag=failure`, `code`, `sub_code`): the ERP refusing the request itself.
+    pub fn inject_business_errors(&self, code: &str, sub_code: &str, times: usize) {
+        self.script(code, Some(sub_code), ErrorFormat::Qimen, times);
+    }
+
+    fn script(&self, code: &str, sub_code: Option<&str>, format: ErrorFormat, times: usize) {
         let error = ScriptedError {
             code: code.into(),
             sub_code: sub_code.map(str::to_string),
+            format,
         };
         self.state()
             .scripted
@@ -135,6 +147,12 @@ impl QimenSimulator {
     /// Trades received, by `tid`.
     pub fn trades(&self) -> HashMap<String, WdtTrade> {
         self.state().trades.clone().into_iter().collect()
+    }
+
+    /// Every `trade.push` that passed authentication (signature, timestamp, keys) and reached
+    /// the ERP, as received, in order; scripted and injected failures are not among them.
+    pub fn trade_pushes(&self) -> Vec<TradePushRequest> {
+        self.state().trade_pushes.clone()
     }
 
     /// Adds a shipment for `logistics.sync.query` to report.
@@ -245,11 +263,14 @@ async fn gateway(
     };
     let scripted = sim.state().scripted.pop_front();
     if let Some(error) = scripted {
-        return Json(top_error(
-            &error.code,
-            "scripted error",
-            error.sub_code.as_deref(),
-        ));
+        return Json(match error.format {
+            ErrorFormat::Top => top_error(&error.code, "scripted error", error.sub_code.as_deref()),
+            ErrorFormat::Qimen => qimen_failure(
+                &error.code,
+                "scripted failure",
+                error.sub_code.as_deref().unwrap_or_default(),
+            ),
+        });
     }
     let Ok(business) = serde_json::from_slice::<Value>(&body) else {
         return Json(qimen_failure(

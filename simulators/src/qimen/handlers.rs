@@ -47,6 +47,7 @@ fn trade_push(sim: &QimenSimulator, business: Value) -> Result<Value, Value> {
         ));
     }
     let mut state = sim.state();
+    state.trade_pushes.push(request.clone());
     let (mut new_count, mut chg_count) = (0u32, 0u32);
     for trade in request.trade_list {
         // tid is unique per sid: a repeat updates the trade instead of adding one.

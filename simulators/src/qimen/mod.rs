@@ -4,9 +4,11 @@
 //! `timestamp` within ±10 min, `sign_method`, and the signature over the sorted system parameters
 //! plus the raw body — answering TOP `error_response` codes (24, 25, 28–31, 41, 22) on failure;
 //! then checks the WDT business identity (`sid`, `appkey`) and answers Qimen `flag=failure` for
-//! business errors. It accepts trade pushes (new_count / chg_count by `tid`), serves logistics
+//! business errors. It accepts trade pushes (new_count / chg_count by `tid`, every push kept as
+//! received: [`QimenSimulator::trade_pushes`]), serves logistics
 //! sync query/ack from configurable pending shipments, and stock query / change query / ack.
-//! Scripted TOP errors ([`QimenSimulator::inject_errors`]) exercise retryable and permanent codes;
+//! Scripted TOP errors ([`QimenSimulator::inject_errors`]) exercise retryable and permanent codes,
+//! scripted Qimen business failures ([`QimenSimulator::inject_business_errors`]) the ERP's refusals;
 //! HTTP faults come from [`crate::faults`].
 //!
 //! [`QimenClient`]: switchyard_partners::qimen::QimenClient

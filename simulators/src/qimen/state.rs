@@ -1,23 +1,36 @@
-//! What the simulated ERP holds: pushed trades, pending shipments and acks, stock and stock
-//! changes, and scripted gateway errors.
+//! What the simulated ERP holds: pushed trades (and every push as received), pending shipments
+//! and acks, stock and stock changes, and scripted gateway or ERP errors.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use switchyard_partners::qimen::wire::{
-    LogisticsAck, LogisticsSyncItem, StockChange, StockChangeAck, StockRow, WdtTrade,
+    LogisticsAck, LogisticsSyncItem, StockChange, StockChangeAck, StockRow, TradePushRequest,
+    WdtTrade,
 };
 
-/// A scripted TOP error answer.
+/// A scripted error answer: the TOP gateway's or the Qimen custom API's format.
 #[derive(Debug, Clone)]
 pub(crate) struct ScriptedError {
     pub(crate) code: String,
     pub(crate) sub_code: Option<String>,
+    pub(crate) format: ErrorFormat,
+}
+
+/// Which error body a scripted error is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorFormat {
+    /// `{"error_response":{code,msg,sub_code,…}}`.
+    Top,
+    /// `{"response":{"flag":"failure",code,message,sub_code,…}}`.
+    Qimen,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct ErpState {
     /// Trades by `tid`.
     pub(crate) trades: BTreeMap<String, WdtTrade>,
+    /// Every authenticated `trade.push` the ERP handled, in arrival order.
+    pub(crate) trade_pushes: Vec<TradePushRequest>,
     /// Shipments not yet acknowledged, by `rec_id`.
     pub(crate) pending_shipments: BTreeMap<i64, LogisticsSyncItem>,
     /// Every logistics ack received.

@@ -8,8 +8,15 @@
 # Prints the `loadtest` flags for the issued Dujiao credential and the SKU (D-Store orders name
 # our SKU id as posProductId), and the credential secret to export (the hub shows it only once).
 #
-# Usage: ADMIN_URL=http://127.0.0.1:9464 ADMIN_TOKEN=... loadtest/bench/provision.sh
+# With SITES=N (default 1), N-1 further downstream users, each with its own approved credential
+# and funded wallet, are written as `API_KEY SECRET` lines to SITES_FILE (default
+# ./dujiao-sites.txt) and the printed flags include `--dujiao-sites-file`: the harness then spreads
+# Dujiao orders over N sites, as a hub serving many sites sees them.
+#
+# Usage: ADMIN_URL=http://127.0.0.1:9464 ADMIN_TOKEN=... [SITES=16 SITES_FILE=...] loadtest/bench/provision.sh
 set -euo pipefail
+SITES=${SITES:-1}
+SITES_FILE=${SITES_FILE:-$PWD/dujiao-sites.txt}
 
 ADMIN_URL=${ADMIN_URL:-http://127.0.0.1:9464}
 : "${ADMIN_TOKEN:?set ADMIN_TOKEN to the admin.token of the hub}"
@@ -20,12 +27,28 @@ call() { # method path json
     -H 'Content-Type: application/json' ${3:+-d "$3"}
 }
 
-user=$(call POST /admin/v1/users '{"label":"loadtest-downstream","currency":"CNY"}' | jq -r .id)
-credential=$(call POST /admin/v1/credentials "{\"user_id\":$user}")
-credential_id=$(jq -r .id <<<"$credential")
-call POST "/admin/v1/credentials/$credential_id/approve" '{}' >/dev/null
-call POST "/admin/v1/wallets/$user/credit" \
-  "{\"amount_minor\":1000000000000,\"idempotency_key\":\"loadtest-$user\"}" >/dev/null
+# new_site LABEL: a downstream user with an approved credential and a large wallet; prints the
+# credential JSON (api_key, secret).
+new_site() {
+  local user credential credential_id
+  user=$(call POST /admin/v1/users "{\"label\":\"$1\",\"currency\":\"CNY\"}" | jq -r .id)
+  credential=$(call POST /admin/v1/credentials "{\"user_id\":$user}")
+  credential_id=$(jq -r .id <<<"$credential")
+  call POST "/admin/v1/credentials/$credential_id/approve" '{}' >/dev/null
+  call POST "/admin/v1/wallets/$user/credit" \
+    "{\"amount_minor\":1000000000000,\"idempotency_key\":\"loadtest-$user\"}" >/dev/null
+  echo "$credential"
+}
+
+credential=$(new_site loadtest-downstream)
+sites_flag=""
+if [ "$SITES" -gt 1 ]; then
+  : >"$SITES_FILE"
+  for n in $(seq 2 "$SITES"); do
+    jq -r '"\(.api_key) \(.secret)"' <<<"$(new_site "loadtest-downstream-$n")" >>"$SITES_FILE"
+  done
+  sites_flag=" --dujiao-sites-file $SITES_FILE"
+fi
 product=$(call POST /admin/v1/products \
   '{"slug":"loadtest-card-'"$$"'","title":{"en":"Load test card"},"description":{},"images":[]}' | jq -r .id)
 sku=$(call POST /admin/v1/skus \
@@ -44,5 +67,5 @@ for connection in "$upstream" "$dstore" "$daojia"; do
   call POST /admin/v1/connections "$connection" >/dev/null
 done
 
-echo "--dujiao-key $(jq -r .api_key <<<"$credential") --dujiao-sku $sku --dstore-product $sku"
+echo "--dujiao-key $(jq -r .api_key <<<"$credential") --dujiao-sku $sku --dstore-product $sku$sites_flag"
 echo "export LOADTEST_DUJIAO_SECRET=$(jq -r .secret <<<"$credential")"

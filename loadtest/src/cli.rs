@@ -155,6 +155,10 @@ pub struct CredentialArgs {
         hide_env_values = true
     )]
     pub dujiao_secret: String,
+    /// A file of further downstream sites, one `API_KEY SECRET` per line, that share the Dujiao
+    /// orders with `--dujiao-key` (see `loadtest/bench/provision.sh SITES`).
+    #[arg(long)]
+    pub dujiao_sites_file: Option<PathBuf>,
     /// SKU the downstream site orders.
     #[arg(long, default_value_t = 12)]
     pub dujiao_sku: u64,
@@ -208,9 +212,14 @@ impl CredentialArgs {
                 .with_context(|| format!("reading {}", path.display()))?,
             None => crate::mix::TEST_DSTORE_PRIVATE_KEY.to_string(),
         };
+        let dujiao_more_sites = match &self.dujiao_sites_file {
+            Some(path) => read_sites(path)?,
+            None => Vec::new(),
+        };
         Ok(Credentials {
             dujiao_api_key: self.dujiao_key.clone(),
             dujiao_api_secret: SecretString::from(self.dujiao_secret.clone()),
+            dujiao_more_sites,
             dujiao_sku_id: self.dujiao_sku,
             dujiao_callback_url: self.dujiao_callback_url.clone(),
             callback_api_key: self.callback_key.clone(),
@@ -224,6 +233,29 @@ impl CredentialArgs {
             vending_machine_no: self.vending_machine.clone(),
         })
     }
+}
+
+/// Reads `API_KEY SECRET` lines (blank lines and `#` comments skipped).
+fn read_sites(path: &std::path::Path) -> anyhow::Result<Vec<(String, SecretString)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut sites = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        let (Some(key), Some(secret), None) = (fields.next(), fields.next(), fields.next()) else {
+            anyhow::bail!(
+                "{} line {}: expected `API_KEY SECRET`",
+                path.display(),
+                number + 1
+            );
+        };
+        sites.push((key.to_owned(), SecretString::from(secret.to_owned())));
+    }
+    Ok(sites)
 }
 
 impl LoadArgs {

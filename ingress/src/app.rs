@@ -6,7 +6,6 @@
 //! `ShutdownRoot::drain` waits for them); the spool drainer runs on the same root.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -18,12 +17,11 @@ use switchyard_partners::dujiao::DujiaoVerifier;
 use switchyard_runtime::shutdown::ShutdownRoot;
 use switchyard_store::crypto::SecretBox;
 use switchyard_topics::{KafkaConfig, ProduceError, Producer};
-use tokio::sync::Semaphore;
 
 use crate::config::IngressConfig;
 use crate::connections::ConnectionCache;
 use crate::drainer::SpoolDrainer;
-use crate::edge::{guard, EdgeLimits};
+use crate::edge::{guard, Admission, EdgeLimits};
 use crate::metrics::IngressMetrics;
 use crate::publish::DurablePublisher;
 use crate::state::{AppState, Shared};
@@ -91,10 +89,13 @@ impl Ingress {
         })
     }
 
-    /// Every partner route behind the edge guard (overload shedding, body limit).
+    /// Every partner route behind the edge guard (admission and overload shedding, body limit).
     pub fn router(&self) -> Router {
         let limits = EdgeLimits {
-            in_flight: Arc::new(Semaphore::new(self.state.config.max_in_flight.max(1))),
+            admission: Admission::new(
+                self.state.config.max_in_flight,
+                self.state.config.max_queue_wait(),
+            ),
             body_limit: self.state.config.body_limit_bytes,
             metrics: self.state.metrics.clone(),
         };

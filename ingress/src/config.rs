@@ -19,8 +19,10 @@ pub struct IngressConfig {
     pub body_limit_bytes: usize,
     /// How long a request may wait for the broker's confirmation before the event is spooled.
     pub ack_budget_ms: u64,
-    /// Requests served at once; beyond this the ingress sheds load at once (429/503).
+    /// Partner requests in service at once; more wait for a slot (see `max_queue_wait_ms`).
     pub max_in_flight: usize,
+    /// How long a request may wait for a service slot before it is shed (429/503).
+    pub max_queue_wait_ms: u64,
     /// Accept loopback and private `callback_url`s (local tests and labs only).
     pub allow_private_callback_urls: bool,
     /// How often the spool drainer looks for events the broker did not confirm.
@@ -43,7 +45,8 @@ impl Default for IngressConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             body_limit_bytes: 262_144,
             ack_budget_ms: 1_500,
-            max_in_flight: 1_024,
+            max_in_flight: 64,
+            max_queue_wait_ms: 200,
             allow_private_callback_urls: false,
             spool_drain_interval_ms: 1_000,
             spool_batch_size: 500,
@@ -59,6 +62,11 @@ impl IngressConfig {
     /// The ack budget as a duration.
     pub fn ack_budget(&self) -> Duration {
         Duration::from_millis(self.ack_budget_ms)
+    }
+
+    /// The longest wait for a service slot.
+    pub fn max_queue_wait(&self) -> Duration {
+        Duration::from_millis(self.max_queue_wait_ms)
     }
 
     /// The drainer's polling interval.

@@ -1,18 +1,27 @@
-//! The edge every partner request passes first: bounded concurrency and the raw body limit.
+//! The edge every partner request passes first: admission control and the raw body limit.
 //!
-//! Contract: at most `max_in_flight` partner requests are served at once; the next one is shed
-//! at once with the partner's overload answer (429/503) instead of queueing past its deadline. A
-//! body over `body_limit_bytes` (declared or actual) gets 413 in the partner's format. Handlers
-//! then receive the whole body as `Bytes`, byte for byte, for signature checks.
+//! Contract:
+//! - **Admission.** At most `max_in_flight` partner requests are in service at once. A request
+//!   that finds every slot taken waits for one in arrival order, but at most `max_queue_wait`;
+//!   then it is shed with the partner's overload answer (429/503). Under overload the ingress thus
+//!   answers every request within `max_queue_wait` + one service time — accepted or shed — instead
+//!   of letting them all slide past the partner's deadline. The slot count bounds the work the
+//!   ingress takes on (database connections, producer queue); the wait absorbs short bursts.
+//! - **Body limit.** A body over `body_limit_bytes` (declared or actual) gets 413 in the partner's
+//!   format with `Connection: close`, since the rest of that body is never read and the
+//!   connection cannot carry another request.
+//! - Handlers then receive the whole body as `Bytes`, byte for byte, for signature checks.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use http::header::CONTENT_LENGTH;
-use tokio::sync::Semaphore;
+use http::header::{CONNECTION, CONTENT_LENGTH};
+use http::HeaderValue;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::answer::Partner;
 use crate::metrics::IngressMetrics;
@@ -20,9 +29,36 @@ use crate::metrics::IngressMetrics;
 /// Limits shared by every request of one ingress.
 #[derive(Clone)]
 pub(crate) struct EdgeLimits {
-    pub(crate) in_flight: Arc<Semaphore>,
+    pub(crate) admission: Admission,
     pub(crate) body_limit: usize,
     pub(crate) metrics: IngressMetrics,
+}
+
+/// Service slots plus a bounded wait for one.
+#[derive(Clone)]
+pub(crate) struct Admission {
+    slots: Arc<Semaphore>,
+    max_wait: Duration,
+}
+
+impl Admission {
+    /// `slots` requests in service at once (at least one); a request waits at most `max_wait`.
+    pub(crate) fn new(slots: usize, max_wait: Duration) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(slots.max(1))),
+            max_wait,
+        }
+    }
+
+    /// A service slot, or `None` when none freed up within the wait (shed the request).
+    pub(crate) async fn admit(&self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Some(permit);
+        }
+        // Tokio's semaphore is fair: waiters are served in arrival order.
+        let waited = tokio::time::timeout(self.max_wait, self.slots.clone().acquire_owned()).await;
+        waited.ok()?.ok()
+    }
 }
 
 /// Middleware: shed beyond capacity, refuse oversized bodies, buffer the body.
@@ -34,7 +70,7 @@ pub(crate) async fn guard(
     let Some(partner) = Partner::of_path(request.uri().path()) else {
         return next.run(request).await;
     };
-    let Ok(_permit) = limits.in_flight.clone().try_acquire_owned() else {
+    let Some(_slot) = limits.admission.admit().await else {
         limits.metrics.count("edge", "shed");
         return partner.overloaded();
     };
@@ -44,17 +80,51 @@ pub(crate) async fn guard(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limits.body_limit as u64) {
-        limits.metrics.count("edge", "too_large");
-        return partner.too_large();
+        return too_large(&limits, partner);
     }
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, limits.body_limit).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            limits.metrics.count("edge", "too_large");
-            return partner.too_large();
-        }
+    let Ok(bytes) = axum::body::to_bytes(body, limits.body_limit).await else {
+        return too_large(&limits, partner);
     };
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+fn too_large(limits: &EdgeLimits, partner: Partner) -> Response {
+    limits.metrics.count("edge", "too_large");
+    let mut answer = partner.too_large();
+    answer
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_free_slot_is_taken_at_once_and_a_full_edge_sheds_after_the_wait() {
+        let admission = Admission::new(1, Duration::from_millis(20));
+        let held = admission
+            .admit()
+            .await
+            .expect("the first request gets the slot");
+        assert!(admission.admit().await.is_none(), "no slot frees up: shed");
+        drop(held);
+        assert!(admission.admit().await.is_some(), "the slot is back");
+    }
+
+    #[tokio::test]
+    async fn a_waiting_request_gets_the_slot_freed_during_its_wait() {
+        let admission = Admission::new(1, Duration::from_secs(30));
+        let held = admission.admit().await.expect("slot");
+        let waiter = tokio::spawn({
+            let admission = admission.clone();
+            async move { admission.admit().await.is_some() }
+        });
+        tokio::task::yield_now().await;
+        drop(held);
+        assert!(waiter.await.expect("join"), "the queued request was served");
+    }
 }

@@ -110,6 +110,44 @@ async fn beyond_max_in_flight_requests_are_shed_at_once_in_the_partner_format() 
 }
 
 #[tokio::test]
+async fn a_request_waits_for_a_slot_freed_within_the_queue_wait_and_is_served() {
+    let brokers = shared_broker().expect("broker");
+    let config = switchyard_ingress::IngressConfig {
+        max_in_flight: 1,
+        max_queue_wait_ms: 60_000,
+        ..test_config()
+    };
+    let h = Harness::start_with(config, &brokers).await;
+    let body = report(7);
+    let stalled = held_request(&h, &body).await;
+    let queued = {
+        let base = h.base.clone();
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{base}/vending/notify?machine_no=12345678"))
+                .header("content-type", "application/json")
+                .body(report(8))
+                .send()
+                .await
+                .map(|answer| answer.status())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !queued.is_finished(),
+        "the second request waits while the slot is held"
+    );
+    drop(stalled);
+    let status = queued.await.expect("join").expect("answered");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "served once the slot was freed, not shed"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn on_shutdown_the_request_in_flight_is_still_answered() {
     let h = Harness::start().await;
     let body = report(42);

@@ -31,7 +31,7 @@ use switchyard_topics::events::{
 use uuid::Uuid;
 
 use crate::answer::{daojia_code, Partner};
-use crate::deliver::{deliver_once, json_response, remember, Delivery};
+use crate::deliver::{answer_once, replay};
 use crate::dujiao::ACCEPTED_CHANNEL;
 use crate::state::{now_millis, traceparent, AppState};
 
@@ -230,17 +230,12 @@ async fn publish(
     answer: &PushAnswer,
     build: impl FnOnce(Uuid) -> Result<switchyard_topics::EncodedEvent, switchyard_topics::CodecError>,
 ) -> Response {
-    match deliver_once(state, channel, key, build).await {
-        Ok(Delivery::Repeat(stored)) => {
-            state.metrics.count(ENDPOINT, "duplicate");
-            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-            json_response(status, stored.body, Vec::new())
+    let fresh = || serde_json::to_vec(answer).unwrap_or_default();
+    match answer_once(state, ENDPOINT, channel, key, build, fresh).await {
+        Ok(answer) => replay(answer),
+        Err(error) => {
+            tracing::warn!(%error, "daojia push: event not durable");
+            Partner::Daojia.unavailable()
         }
-        Ok(Delivery::Fresh) => {
-            state.metrics.count(ENDPOINT, "accepted");
-            let body = serde_json::to_vec(answer).unwrap_or_default();
-            remember(state, channel, key, StatusCode::OK, body, Vec::new()).await
-        }
-        Err(error) => unavailable(state, &error),
     }
 }

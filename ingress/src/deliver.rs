@@ -1,5 +1,5 @@
 //! Deduplicated delivery of one inbound push: claim its key, produce its event once, remember
-//! the answer.
+//! the answer. Endpoints call [`answer_once`]; it counts the outcome under their metric name.
 //!
 //! Contract: the first push of (channel, key) claims it with a fresh event id and publishes the
 //! event durably; a repeat after the answer was recorded gets that exact answer and produces
@@ -19,7 +19,7 @@ use crate::publish::PublishError;
 use crate::state::AppState;
 
 /// What happened to a push.
-pub(crate) enum Delivery {
+enum Delivery {
     /// First time: the event is durable (broker or spool); answer and then [`remember`].
     Fresh,
     /// A repeat: replay this answer.
@@ -38,7 +38,7 @@ pub(crate) enum DeliverError {
 }
 
 /// Claims (channel, key) and publishes the event built by `build` (given the event id).
-pub(crate) async fn deliver_once(
+async fn deliver_once(
     state: &AppState,
     channel: &str,
     key: &str,
@@ -87,24 +87,46 @@ async fn release(state: &AppState, channel: &str, key: &str, event_id: Uuid) {
     }
 }
 
-/// Records the answer given to the first push and returns it as a response.
-pub(crate) async fn remember(
+/// Delivers the push's event once and says what to answer: the first push gets `fresh()` (HTTP
+/// 200), recorded so that every repeat gets the same bytes back; a repeat produces nothing.
+/// `Err` means the event is not durable: answer the partner's retryable failure. Counts
+/// `accepted`, `duplicate` or `unavailable` under `endpoint`.
+pub(crate) async fn answer_once(
     state: &AppState,
+    endpoint: &'static str,
     channel: &str,
     key: &str,
-    status: StatusCode,
-    body: Vec<u8>,
-    extra_headers: Vec<(&'static str, String)>,
-) -> Response {
-    let answer = StoredAnswer {
-        status: status.as_u16(),
-        body: body.clone(),
-    };
-    if let Err(error) = dedupe::record_answer(&state.pool, channel, key, &answer).await {
-        // The event is durable; a repeat will re-publish under the same id, which is harmless.
-        tracing::warn!(%error, channel, "could not record the answer of a push");
+    build: impl FnOnce(Uuid) -> Result<EncodedEvent, CodecError>,
+    fresh: impl FnOnce() -> Vec<u8>,
+) -> Result<StoredAnswer, DeliverError> {
+    match deliver_once(state, channel, key, build).await {
+        Ok(Delivery::Repeat(answer)) => {
+            state.metrics.count(endpoint, "duplicate");
+            Ok(answer)
+        }
+        Ok(Delivery::Fresh) => {
+            state.metrics.count(endpoint, "accepted");
+            let answer = StoredAnswer {
+                status: StatusCode::OK.as_u16(),
+                body: fresh(),
+            };
+            if let Err(error) = dedupe::record_answer(&state.pool, channel, key, &answer).await {
+                // The event is durable; a repeat re-publishes under the same id, which is harmless.
+                tracing::warn!(%error, channel, "could not record the answer of a push");
+            }
+            Ok(answer)
+        }
+        Err(error) => {
+            state.metrics.count(endpoint, "unavailable");
+            Err(error)
+        }
     }
-    json_response(status, body, extra_headers)
+}
+
+/// A recorded answer as a plain JSON response.
+pub(crate) fn replay(answer: StoredAnswer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    json_response(status, answer.body, Vec::new())
 }
 
 /// A JSON response from raw bytes plus headers.

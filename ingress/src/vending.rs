@@ -19,7 +19,7 @@ use serde_json::Value;
 use switchyard_topics::events::VendingDispenseResult;
 
 use crate::answer::{vending, Partner};
-use crate::deliver::{deliver_once, json_response, remember, Delivery};
+use crate::deliver::{answer_once, replay};
 use crate::state::{now_millis, traceparent, AppState};
 
 const ENDPOINT: &str = "vending_notify";
@@ -102,23 +102,17 @@ pub(crate) async fn notify(
         received_at: now_millis(),
     };
     let key = format!("{machine_no}:{order_id}:{record_id}:{deliver_status}");
-    let delivered = deliver_once(&state, CHANNEL, &key, |event_id| {
-        state.encode(&event, event_id, traceparent(&headers))
-    })
+    let answered = answer_once(
+        &state,
+        ENDPOINT,
+        CHANNEL,
+        &key,
+        |event_id| state.encode(&event, event_id, traceparent(&headers)),
+        || br#"{"code":0,"message":"success"}"#.to_vec(),
+    )
     .await;
-    match delivered {
-        Ok(Delivery::Repeat(answer)) => {
-            state.metrics.count(ENDPOINT, "duplicate");
-            json_response(StatusCode::OK, answer.body, Vec::new())
-        }
-        Ok(Delivery::Fresh) => {
-            state.metrics.count(ENDPOINT, "accepted");
-            let body = br#"{"code":0,"message":"success"}"#.to_vec();
-            remember(&state, CHANNEL, &key, StatusCode::OK, body, Vec::new()).await
-        }
-        Err(_) => {
-            state.metrics.count(ENDPOINT, "unavailable");
-            Partner::Vending.unavailable()
-        }
+    match answered {
+        Ok(answer) => replay(answer),
+        Err(_) => Partner::Vending.unavailable(),
     }
 }

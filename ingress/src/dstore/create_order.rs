@@ -22,7 +22,7 @@ use switchyard_topics::events::{Channel, Money, OrderAccepted, OrderLine};
 use uuid::Uuid;
 
 use super::session::{param_illegal, verify};
-use crate::deliver::{deliver_once, remember, Delivery};
+use crate::deliver::answer_once;
 use crate::dujiao::ACCEPTED_CHANNEL;
 use crate::state::{traceparent, AppState};
 
@@ -142,38 +142,25 @@ pub(crate) async fn create_order(
         customer_ref: None,
         accepted_at: order.created_at.timestamp_millis(),
     };
-    let delivered = deliver_once(&state, ACCEPTED_CHANNEL, &key, |event_id| {
-        state.encode(&event, event_id, traceparent(&headers))
-    })
-    .await;
-    match delivered {
-        Ok(Delivery::Repeat(answer)) => {
-            state.metrics.count(ENDPOINT, "duplicate");
-            caller.answer(answer.body)
-        }
-        Ok(Delivery::Fresh) => {
-            state.metrics.count(ENDPOINT, "accepted");
-            let body = serde_json::to_vec(&json!({
+    let answered = answer_once(
+        &state,
+        ENDPOINT,
+        ACCEPTED_CHANNEL,
+        &key,
+        |event_id| state.encode(&event, event_id, traceparent(&headers)),
+        || {
+            serde_json::to_vec(&json!({
                 "result": DstoreResult::success(),
                 "posOrderId": order.order_no,
                 "autoAccept": false,
             }))
-            .unwrap_or_default();
-            // Stored unsigned: each repeat is re-signed with its own Response-Time.
-            remember(
-                &state,
-                ACCEPTED_CHANNEL,
-                &key,
-                http::StatusCode::OK,
-                body.clone(),
-                Vec::new(),
-            )
-            .await;
-            caller.answer(body)
-        }
-        Err(_) => {
-            state.metrics.count(ENDPOINT, "unavailable");
-            caller.unknown()
-        }
+            .unwrap_or_default()
+        },
+    )
+    .await;
+    // Stored unsigned: each answer is signed with its own Response-Time.
+    match answered {
+        Ok(answer) => caller.answer(answer.body),
+        Err(_) => caller.unknown(),
     }
 }

@@ -5,14 +5,14 @@
 use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
+use http::HeaderMap;
 use serde_json::json;
 use switchyard_partners::dstore::wire::{paths, DstoreResult, PushOrderChangeRequest};
 use switchyard_partners::dstore::DstoreOrderStatus;
 use switchyard_topics::events::{Channel, ChannelOrderUpdate, ChannelUpdateKind};
 
 use super::session::{param_illegal, verify};
-use crate::deliver::{deliver_once, remember, Delivery};
+use crate::deliver::answer_once;
 use crate::state::{now_millis, traceparent, AppState};
 
 const ENDPOINT: &str = "dstore_push_order_change";
@@ -55,33 +55,18 @@ pub(crate) async fn push_order_change(
         received_at: now_millis(),
     };
     let key = format!("{}:{}", caller.connection_id, request.request_id.trim());
-    let delivered = deliver_once(&state, CHANNEL, &key, |event_id| {
-        state.encode(&event, event_id, traceparent(&headers))
-    })
+    let answered = answer_once(
+        &state,
+        ENDPOINT,
+        CHANNEL,
+        &key,
+        |event_id| state.encode(&event, event_id, traceparent(&headers)),
+        || serde_json::to_vec(&json!({ "result": DstoreResult::success() })).unwrap_or_default(),
+    )
     .await;
-    match delivered {
-        Ok(Delivery::Repeat(answer)) => {
-            state.metrics.count(ENDPOINT, "duplicate");
-            caller.answer(answer.body)
-        }
-        Ok(Delivery::Fresh) => {
-            state.metrics.count(ENDPOINT, "accepted");
-            let body = serde_json::to_vec(&json!({ "result": DstoreResult::success() }))
-                .unwrap_or_default();
-            remember(
-                &state,
-                CHANNEL,
-                &key,
-                StatusCode::OK,
-                body.clone(),
-                Vec::new(),
-            )
-            .await;
-            caller.answer(body)
-        }
-        Err(_) => {
-            state.metrics.count(ENDPOINT, "unavailable");
-            caller.unknown()
-        }
+    // Stored unsigned: each answer is signed with its own Response-Time.
+    match answered {
+        Ok(answer) => caller.answer(answer.body),
+        Err(_) => caller.unknown(),
     }
 }

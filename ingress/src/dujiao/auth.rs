@@ -1,14 +1,22 @@
-//! Who is calling the Dujiao-Next provider API: signature, replay, credential status.
+//! Who is calling the Dujiao-Next provider API, and the answers every provider handler shares.
 //!
-//! Contract, in order: headers present and well-formed, timestamp within ±60 s
-//! (`missing_auth_headers`, `invalid_timestamp`, `timestamp_expired`, 401), known API key
-//! (`invalid_api_key`, 403), signature matches over the request's own method and path and was not
-//! seen before (`invalid_signature`, 401), credential `approved` (`user_disabled`, 403). A database
-//! failure is the retryable `internal_error` (500), never a pass.
+//! Contract of [`Endpoint::authenticate`], in order: headers present and well-formed, timestamp
+//! within ±60 s (`missing_auth_headers`, `invalid_timestamp`, `timestamp_expired`, 401), known API
+//! key (`invalid_api_key`, 403), signature matches over the request's own method and path and was
+//! not seen before (`invalid_signature`, 401), credential `approved` (`user_disabled`, 403). A
+//! database failure is the retryable `internal_error` (500), never a pass.
+//!
+//! [`Endpoint`] also gives each handler its refusals and retryable failures in the Dujiao format,
+//! each counted under the endpoint's metric name; [`SignedCall`] is the extractor that hands a
+//! handler the parts of the request the signature covers.
 
+use std::fmt::Display;
+
+use axum::extract::{FromRequest, Request};
 use axum::response::Response;
+use bytes::Bytes;
 use chrono::Utc;
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, Method, StatusCode};
 use switchyard_partners::dujiao::{AuthHeaders, DujiaoAuthError};
 use switchyard_store::credentials::{self, CredentialStatus};
 
@@ -24,45 +32,105 @@ pub(crate) struct Caller {
     pub(crate) user_id: i64,
 }
 
-/// Verifies the request or returns the protocol's refusal.
-pub(crate) async fn authenticate(
-    state: &AppState,
-    endpoint: &'static str,
-    method: &str,
-    path: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Caller, Response> {
-    let now = Utc::now().timestamp();
-    let refuse = |error: DujiaoAuthError| {
-        state.metrics.count(endpoint, "rejected");
-        let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
-        dujiao_error(status, error.error_code(), &error.to_string())
-    };
-    let request = state
-        .dujiao
-        .parse(&AuthHeaders::from_headers(headers), now)
-        .map_err(refuse)?;
-    let found =
-        credentials::find_by_api_key(&state.pool, &state.secret_box, request.api_key()).await;
-    let credential = match found {
-        Ok(Some(credential)) => credential,
-        Ok(None) => return Err(refuse(DujiaoAuthError::InvalidApiKey)),
-        Err(error) => {
-            tracing::warn!(%error, "credential lookup failed");
-            state.metrics.count(endpoint, "unavailable");
-            return Err(Partner::DujiaoProvider.unavailable());
-        }
-    };
-    state
-        .dujiao
-        .verify(request, &credential.secret, method, path, body, now)
-        .map_err(refuse)?;
-    if credential.credential.status != CredentialStatus::Approved {
-        return Err(refuse(DujiaoAuthError::UserDisabled));
+/// What a Dujiao signature covers: method, literal path, headers (key, timestamp, signature) and
+/// the body as received. Must be a handler's last extractor (it takes the body).
+pub(crate) struct SignedCall {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for SignedCall {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        // The edge guard already buffered the body within the configured limit.
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|_| Partner::DujiaoProvider.unavailable())?;
+        Ok(Self {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            headers: parts.headers,
+            body,
+        })
     }
-    Ok(Caller {
-        credential_id: credential.credential.id,
-        user_id: credential.credential.user_id,
-    })
+}
+
+/// One provider endpoint: its metric name and its answers.
+#[derive(Clone, Copy)]
+pub(crate) struct Endpoint<'a> {
+    state: &'a AppState,
+    name: &'static str,
+}
+
+impl<'a> Endpoint<'a> {
+    pub(crate) fn new(state: &'a AppState, name: &'static str) -> Self {
+        Self { state, name }
+    }
+
+    /// The metric name.
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Counts one request under this endpoint with `outcome`.
+    pub(crate) fn count(&self, outcome: &'static str) {
+        self.state.metrics.count(self.name, outcome);
+    }
+
+    /// A refusal in the Dujiao format (`{ok:false, error_code, error_message}`), counted.
+    pub(crate) fn reject(&self, status: StatusCode, code: &str, message: &str) -> Response {
+        self.count("rejected");
+        dujiao_error(status, code, message)
+    }
+
+    /// The retryable failure (`internal_error` 500) after a dependency failed, logged and counted.
+    pub(crate) fn unavailable(&self, error: &dyn Display) -> Response {
+        tracing::warn!(%error, endpoint = self.name, "dependency unavailable");
+        self.count("unavailable");
+        Partner::DujiaoProvider.unavailable()
+    }
+
+    /// Verifies the call or returns the protocol's refusal.
+    pub(crate) async fn authenticate(&self, call: &SignedCall) -> Result<Caller, Response> {
+        let state = self.state;
+        let now = Utc::now().timestamp();
+        let refuse = |error: DujiaoAuthError| {
+            let status =
+                StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            self.reject(status, error.error_code(), &error.to_string())
+        };
+        let request = state
+            .dujiao
+            .parse(&AuthHeaders::from_headers(&call.headers), now)
+            .map_err(refuse)?;
+        let found =
+            credentials::find_by_api_key(&state.pool, &state.secret_box, request.api_key()).await;
+        let credential = match found {
+            Ok(Some(credential)) => credential,
+            Ok(None) => return Err(refuse(DujiaoAuthError::InvalidApiKey)),
+            Err(error) => return Err(self.unavailable(&error)),
+        };
+        state
+            .dujiao
+            .verify(
+                request,
+                &credential.secret,
+                call.method.as_str(),
+                &call.path,
+                &call.body,
+                now,
+            )
+            .map_err(refuse)?;
+        if credential.credential.status != CredentialStatus::Approved {
+            return Err(refuse(DujiaoAuthError::UserDisabled));
+        }
+        Ok(Caller {
+            credential_id: credential.credential.id,
+            user_id: credential.credential.user_id,
+        })
+    }
 }

@@ -20,7 +20,7 @@ use switchyard_store::connections::ConnectionKind;
 use switchyard_topics::events::{UpstreamCallbackEvent, UpstreamCallbackReceived};
 
 use crate::answer::{callback_ack, Partner};
-use crate::deliver::{deliver_once, json_response, remember, Delivery};
+use crate::deliver::{answer_once, replay};
 use crate::state::{now_millis, traceparent, AppState};
 
 const ENDPOINT: &str = "dujiao_callback";
@@ -105,23 +105,17 @@ pub(crate) async fn receive(
         "{connection_id}:{}:{}:{}",
         callback.downstream_order_no, callback.event, callback.status
     );
-    let delivered = deliver_once(&state, CHANNEL, &key, |event_id| {
-        state.encode(&event, event_id, traceparent(&headers))
-    })
+    let answered = answer_once(
+        &state,
+        ENDPOINT,
+        CHANNEL,
+        &key,
+        |event_id| state.encode(&event, event_id, traceparent(&headers)),
+        || br#"{"ok":true,"message":"received"}"#.to_vec(),
+    )
     .await;
-    match delivered {
-        Ok(Delivery::Repeat(answer)) => {
-            state.metrics.count(ENDPOINT, "duplicate");
-            json_response(StatusCode::OK, answer.body, Vec::new())
-        }
-        Ok(Delivery::Fresh) => {
-            state.metrics.count(ENDPOINT, "accepted");
-            let body = br#"{"ok":true,"message":"received"}"#.to_vec();
-            remember(&state, CHANNEL, &key, StatusCode::OK, body, Vec::new()).await
-        }
-        Err(_) => {
-            state.metrics.count(ENDPOINT, "unavailable");
-            Partner::DujiaoCallback.unavailable()
-        }
+    match answered {
+        Ok(answer) => replay(answer),
+        Err(_) => Partner::DujiaoCallback.unavailable(),
     }
 }

@@ -3,59 +3,33 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use http::{HeaderMap, Method, StatusCode, Uri};
+use http::StatusCode;
 use serde::Deserialize;
 use switchyard_partners::dujiao::wire;
 use switchyard_store::catalog::{self, ProductQuery, MAX_PAGE_SIZE};
 use switchyard_store::wallets;
 
-use super::auth::authenticate;
+use super::auth::{Endpoint, SignedCall};
 use super::convert::{decimal, wire_currency, wire_product};
-use crate::answer::{dujiao_error, Partner};
+use crate::answer::dujiao_error;
 use crate::state::AppState;
 
-fn unavailable(
-    state: &AppState,
-    endpoint: &'static str,
-    error: &dyn std::fmt::Display,
-) -> Response {
-    tracing::warn!(%error, endpoint, "database unavailable");
-    state.metrics.count(endpoint, "unavailable");
-    Partner::DujiaoProvider.unavailable()
-}
-
 /// `POST|GET /api/v1/upstream/ping`: who we think the caller is and its balance.
-pub(crate) async fn ping(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    const ENDPOINT: &str = "dujiao_ping";
-    let caller = match authenticate(
-        &state,
-        ENDPOINT,
-        method.as_str(),
-        uri.path(),
-        &headers,
-        &body,
-    )
-    .await
-    {
+pub(crate) async fn ping(State(state): State<AppState>, call: SignedCall) -> Response {
+    let endpoint = Endpoint::new(&state, "dujiao_ping");
+    let caller = match endpoint.authenticate(&call).await {
         Ok(caller) => caller,
         Err(refusal) => return refusal,
     };
     let wallet = match wallets::balance(&state.pool, caller.user_id).await {
         Ok(wallet) => wallet,
-        Err(error) => return unavailable(&state, ENDPOINT, &error),
+        Err(error) => return endpoint.unavailable(&error),
     };
     let Some(currency) = wire_currency(wallet.currency) else {
-        return unavailable(&state, ENDPOINT, &"wallet currency");
+        return endpoint.unavailable(&"wallet currency");
     };
-    state.metrics.count(ENDPOINT, "accepted");
+    endpoint.count("accepted");
     Json(wire::PingAnswer {
         ok: true,
         site_name: state.config.site_name.clone(),
@@ -69,31 +43,16 @@ pub(crate) async fn ping(
 }
 
 /// `GET /api/v1/upstream/categories`.
-pub(crate) async fn categories(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    const ENDPOINT: &str = "dujiao_categories";
-    if let Err(refusal) = authenticate(
-        &state,
-        ENDPOINT,
-        method.as_str(),
-        uri.path(),
-        &headers,
-        &body,
-    )
-    .await
-    {
+pub(crate) async fn categories(State(state): State<AppState>, call: SignedCall) -> Response {
+    let endpoint = Endpoint::new(&state, "dujiao_categories");
+    if let Err(refusal) = endpoint.authenticate(&call).await {
         return refusal;
     }
     let categories = match catalog::categories(&state.pool).await {
         Ok(categories) => categories,
-        Err(error) => return unavailable(&state, ENDPOINT, &error),
+        Err(error) => return endpoint.unavailable(&error),
     };
-    state.metrics.count(ENDPOINT, "accepted");
+    endpoint.count("accepted");
     let categories = categories
         .into_iter()
         .map(|category| wire::Category {
@@ -124,29 +83,14 @@ struct ProductsParams {
 /// `GET /api/v1/upstream/products?page=&page_size=&updated_after=&include_inactive=`.
 pub(crate) async fn products(
     State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    call: SignedCall,
 ) -> Response {
-    const ENDPOINT: &str = "dujiao_products";
-    if let Err(refusal) = authenticate(
-        &state,
-        ENDPOINT,
-        method.as_str(),
-        uri.path(),
-        &headers,
-        &body,
-    )
-    .await
-    {
+    let endpoint = Endpoint::new(&state, "dujiao_products");
+    if let Err(refusal) = endpoint.authenticate(&call).await {
         return refusal;
     }
-    let bad = |message: &str| {
-        state.metrics.count(ENDPOINT, "rejected");
-        dujiao_error(StatusCode::BAD_REQUEST, "bad_request", message)
-    };
+    let bad = |message: &str| endpoint.reject(StatusCode::BAD_REQUEST, "bad_request", message);
     let Ok(params) =
         serde_urlencoded::from_str::<ProductsParams>(query.as_deref().unwrap_or_default())
     else {
@@ -167,9 +111,9 @@ pub(crate) async fn products(
     };
     let page = match catalog::products_page(&state.pool, &query).await {
         Ok(page) => page,
-        Err(error) => return unavailable(&state, ENDPOINT, &error),
+        Err(error) => return endpoint.unavailable(&error),
     };
-    state.metrics.count(ENDPOINT, "accepted");
+    endpoint.count("accepted");
     Json(wire::ProductPage {
         ok: true,
         items: page.items.iter().map(wire_product).collect(),
@@ -184,22 +128,10 @@ pub(crate) async fn products(
 pub(crate) async fn product(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    call: SignedCall,
 ) -> Response {
-    const ENDPOINT: &str = "dujiao_product";
-    if let Err(refusal) = authenticate(
-        &state,
-        ENDPOINT,
-        method.as_str(),
-        uri.path(),
-        &headers,
-        &body,
-    )
-    .await
-    {
+    let endpoint = Endpoint::new(&state, "dujiao_product");
+    if let Err(refusal) = endpoint.authenticate(&call).await {
         return refusal;
     }
     let not_found = || {
@@ -210,12 +142,12 @@ pub(crate) async fn product(
         )
     };
     let Ok(id) = id.parse::<i64>() else {
-        state.metrics.count(ENDPOINT, "rejected");
+        endpoint.count("rejected");
         return not_found();
     };
     match catalog::product(&state.pool, id).await {
         Ok(Some(product)) => {
-            state.metrics.count(ENDPOINT, "accepted");
+            endpoint.count("accepted");
             Json(wire::ProductAnswer {
                 ok: true,
                 product: wire_product(&product),
@@ -223,9 +155,9 @@ pub(crate) async fn product(
             .into_response()
         }
         Ok(None) => {
-            state.metrics.count(ENDPOINT, "rejected");
+            endpoint.count("rejected");
             not_found()
         }
-        Err(error) => unavailable(&state, ENDPOINT, &error),
+        Err(error) => endpoint.unavailable(&error),
     }
 }

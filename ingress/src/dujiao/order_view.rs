@@ -13,8 +13,7 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode, Uri};
+use http::StatusCode;
 use sqlx::Acquire;
 use switchyard_partners::dujiao::wire::{CancelAnswer, OrderDetail, OrderItem};
 use switchyard_store::orders::{self, Order, OrderStatus};
@@ -23,11 +22,11 @@ use switchyard_store::wallets::{self, WalletMove};
 use switchyard_store::{stock, StoreError, StoreResult};
 use switchyard_topics::events::{self, Channel, Money, OrderStatusChanged, StatusSource};
 
-use super::auth::{authenticate, Caller};
+use super::auth::{Caller, Endpoint, SignedCall};
 use super::convert::{decimal, numeric_order_id, order_no_of, order_status_word, wire_currency};
 use super::delivery::order_fulfillment;
 use crate::answer::{dujiao_error, Partner};
-use crate::deliver::{deliver_once, json_response, remember, Delivery};
+use crate::deliver::{answer_once, replay};
 use crate::state::{now_millis, traceparent, AppState};
 
 const ORDER_COLUMNS: &str = "id, order_no, channel, channel_order_id, source_credential_id, \
@@ -53,64 +52,42 @@ fn not_found() -> Response {
     dujiao_error(StatusCode::NOT_FOUND, "order_not_found", "order not found")
 }
 
-fn unavailable(
-    state: &AppState,
-    endpoint: &'static str,
-    error: &dyn std::fmt::Display,
-) -> Response {
-    tracing::warn!(%error, endpoint, "database unavailable");
-    state.metrics.count(endpoint, "unavailable");
-    Partner::DujiaoProvider.unavailable()
-}
-
 /// `GET /api/v1/upstream/orders/:id`.
 pub(crate) async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    call: SignedCall,
 ) -> Response {
-    const ENDPOINT: &str = "dujiao_order";
-    let caller = match authenticate(
-        &state,
-        ENDPOINT,
-        method.as_str(),
-        uri.path(),
-        &headers,
-        &body,
-    )
-    .await
-    {
+    let endpoint = Endpoint::new(&state, "dujiao_order");
+    let caller = match endpoint.authenticate(&call).await {
         Ok(caller) => caller,
         Err(refusal) => return refusal,
     };
     let order = match own_order(&state, caller, &id).await {
         Ok(Some(order)) => order,
         Ok(None) => {
-            state.metrics.count(ENDPOINT, "rejected");
+            endpoint.count("rejected");
             return not_found();
         }
-        Err(error) => return unavailable(&state, ENDPOINT, &error),
+        Err(error) => return endpoint.unavailable(&error),
     };
     let items = match orders::items(&state.pool, order.id).await {
         Ok(items) => items,
-        Err(error) => return unavailable(&state, ENDPOINT, &error),
+        Err(error) => return endpoint.unavailable(&error),
     };
     // Only a delivered order has a delivery to show; the read is skipped otherwise.
     let fulfillment = if order.status == OrderStatus::Delivered {
         match procurement::for_order(&state.pool, order.id).await {
             Ok(sub_orders) => Some(order_fulfillment(&sub_orders)),
-            Err(error) => return unavailable(&state, ENDPOINT, &error),
+            Err(error) => return endpoint.unavailable(&error),
         }
     } else {
         None
     };
     let Some(currency) = wire_currency(order.currency) else {
-        return unavailable(&state, ENDPOINT, &"order currency");
+        return endpoint.unavailable(&"order currency");
     };
-    state.metrics.count(ENDPOINT, "accepted");
+    endpoint.count("accepted");
     Json(OrderDetail {
         ok: true,
         order_id: numeric_order_id(&order.order_no),
@@ -143,58 +120,42 @@ pub(crate) async fn show(
 pub(crate) async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    call: SignedCall,
 ) -> Response {
-    const ENDPOINT: &str = "dujiao_cancel";
-    let caller = match authenticate(
-        &state,
-        ENDPOINT,
-        method.as_str(),
-        uri.path(),
-        &headers,
-        &body,
-    )
-    .await
-    {
+    let endpoint = Endpoint::new(&state, "dujiao_cancel");
+    let caller = match endpoint.authenticate(&call).await {
         Ok(caller) => caller,
         Err(refusal) => return refusal,
     };
     let order = match own_order(&state, caller, &id).await {
         Ok(Some(order)) => order,
         Ok(None) => {
-            state.metrics.count(ENDPOINT, "rejected");
+            endpoint.count("rejected");
             return not_found();
         }
-        Err(error) => return unavailable(&state, ENDPOINT, &error),
+        Err(error) => return endpoint.unavailable(&error),
     };
     let previous = order.status;
     match previous {
         OrderStatus::Accepted => {
             if let Err(error) = cancel_locally(&state, caller, &order).await {
                 return match error {
-                    StoreError::InvalidTransition { .. } => {
-                        state.metrics.count(ENDPOINT, "rejected");
-                        dujiao_error(
-                            StatusCode::CONFLICT,
-                            "cancel_not_allowed",
-                            "cancel not allowed",
-                        )
-                    }
-                    other => unavailable(&state, ENDPOINT, &other),
+                    StoreError::InvalidTransition { .. } => endpoint.reject(
+                        StatusCode::CONFLICT,
+                        "cancel_not_allowed",
+                        "cancel not allowed",
+                    ),
+                    other => endpoint.unavailable(&other),
                 };
             }
         }
         OrderStatus::Canceled => {}
         _ => {
-            state.metrics.count(ENDPOINT, "rejected");
-            return dujiao_error(
+            return endpoint.reject(
                 StatusCode::CONFLICT,
                 "cancel_not_allowed",
                 "cancel not allowed",
-            );
+            )
         }
     }
     let key = order.id.to_string();
@@ -210,39 +171,26 @@ pub(crate) async fn cancel(
         delivered_at: None,
         changed_at: now_millis(),
     };
-    let delivered = deliver_once(&state, CANCEL_CHANNEL, &key, |event_id| {
-        state.encode(&event, event_id, traceparent(&headers))
-    })
-    .await;
-    match delivered {
-        Ok(Delivery::Repeat(answer)) => {
-            state.metrics.count(ENDPOINT, "duplicate");
-            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-            json_response(status, answer.body, Vec::new())
-        }
-        Ok(Delivery::Fresh) => {
-            state.metrics.count(ENDPOINT, "accepted");
+    let answered = answer_once(
+        &state,
+        endpoint.name(),
+        CANCEL_CHANNEL,
+        &key,
+        |event_id| state.encode(&event, event_id, traceparent(&call.headers)),
+        || {
             let answer = CancelAnswer {
                 ok: true,
                 order_id: numeric_order_id(&order.order_no),
                 order_no: order.order_no.clone(),
                 status: "canceled".to_owned(),
             };
-            let body = serde_json::to_vec(&answer).unwrap_or_default();
-            remember(
-                &state,
-                CANCEL_CHANNEL,
-                &key,
-                StatusCode::OK,
-                body,
-                Vec::new(),
-            )
-            .await
-        }
-        Err(_) => {
-            state.metrics.count(ENDPOINT, "unavailable");
-            Partner::DujiaoProvider.unavailable()
-        }
+            serde_json::to_vec(&answer).unwrap_or_default()
+        },
+    )
+    .await;
+    match answered {
+        Ok(answer) => replay(answer),
+        Err(_) => Partner::DujiaoProvider.unavailable(),
     }
 }
 

@@ -11,8 +11,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode, Uri};
+use http::{HeaderMap, StatusCode};
 use switchyard_partners::dujiao::wire::{CreateOrderAnswer, CreateOrderRequest};
 use switchyard_store::orders::{NewOrderItem, Order};
 use switchyard_store::provider_orders::{self, ProviderOrder};
@@ -20,11 +19,11 @@ use switchyard_store::{stock, wallets, StoreError};
 use switchyard_topics::events::{Channel, Money, OrderAccepted, OrderLine};
 use uuid::Uuid;
 
-use super::auth::{authenticate, Caller};
+use super::auth::{Caller, Endpoint, SignedCall};
 use super::convert::{decimal, numeric_order_id, wire_currency};
-use crate::answer::{dujiao_error, Partner};
+use crate::answer::Partner;
 use crate::callback_url::CallbackUrl;
-use crate::deliver::{deliver_once, json_response, remember, DeliverError, Delivery};
+use crate::deliver::{answer_once, json_response, replay};
 use crate::state::{traceparent, AppState};
 
 const ENDPOINT: &str = "dujiao_create_order";
@@ -32,31 +31,14 @@ const ENDPOINT: &str = "dujiao_create_order";
 pub(crate) const ACCEPTED_CHANNEL: &str = "orders.accepted";
 
 /// `POST /api/v1/upstream/orders`.
-pub(crate) async fn create(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let caller = match authenticate(
-        &state,
-        ENDPOINT,
-        method.as_str(),
-        uri.path(),
-        &headers,
-        &body,
-    )
-    .await
-    {
+pub(crate) async fn create(State(state): State<AppState>, call: SignedCall) -> Response {
+    let endpoint = Endpoint::new(&state, ENDPOINT);
+    let caller = match endpoint.authenticate(&call).await {
         Ok(caller) => caller,
         Err(refusal) => return refusal,
     };
-    let reject = |status: StatusCode, code: &str, message: &str| {
-        state.metrics.count(ENDPOINT, "rejected");
-        dujiao_error(status, code, message)
-    };
-    let request: CreateOrderRequest = match serde_json::from_slice(&body) {
+    let reject = |status, code, message: &str| endpoint.reject(status, code, message);
+    let request: CreateOrderRequest = match serde_json::from_slice(&call.body) {
         Ok(request) => request,
         Err(error) => {
             let message = format!(
@@ -115,11 +97,11 @@ pub(crate) async fn create(
                 Err(refusal) => return refusal,
             }
         }
-        Err(error) => return unavailable(&state, &error),
+        Err(error) => return endpoint.unavailable(&error),
     };
     let sku = match switchyard_store::catalog::sku(&state.pool, sku_id).await {
         Ok(sku) => sku,
-        Err(error) => return unavailable(&state, &error),
+        Err(error) => return endpoint.unavailable(&error),
     };
     let sku_code = sku.map(|sku| sku.sku_code).unwrap_or_default();
     let line = OrderLine {
@@ -136,7 +118,7 @@ pub(crate) async fn create(
         &order,
         vec![line],
         format!("credential:{}", caller.credential_id),
-        &headers,
+        &call.headers,
     )
     .await
 }
@@ -149,10 +131,8 @@ async fn place(
     quantity: i32,
     callback_url: &CallbackUrl,
 ) -> Result<Order, Response> {
-    let reject = |status: StatusCode, code: &str, message: &str| {
-        state.metrics.count(ENDPOINT, "rejected");
-        dujiao_error(status, code, message)
-    };
+    let endpoint = Endpoint::new(state, ENDPOINT);
+    let reject = |status, code, message: &str| endpoint.reject(status, code, message);
     let sku = match stock::check(&state.pool, sku_id, quantity).await {
         Ok(sku) => sku,
         Err(StoreError::SkuUnavailable | StoreError::NotFound(_)) => {
@@ -169,11 +149,11 @@ async fn place(
                 "insufficient stock",
             ))
         }
-        Err(error) => return Err(unavailable(state, &error)),
+        Err(error) => return Err(endpoint.unavailable(&error)),
     };
     let wallet = match wallets::balance(&state.pool, caller.user_id).await {
         Ok(wallet) => wallet,
-        Err(error) if error.is_transient() => return Err(unavailable(state, &error)),
+        Err(error) if error.is_transient() => return Err(endpoint.unavailable(&error)),
         Err(_) => return Err(payment_failed(state, "no wallet for this account")),
     };
     if wallet.currency != sku.currency {
@@ -210,7 +190,7 @@ async fn place(
     };
     let mut connection = match state.pool.acquire().await {
         Ok(connection) => connection,
-        Err(error) => return Err(unavailable(state, &error)),
+        Err(error) => return Err(endpoint.unavailable(&error)),
     };
     match provider_orders::place(&mut connection, &order).await {
         Ok(placed) => Ok(placed.into_inner()),
@@ -229,7 +209,7 @@ async fn place(
             "sku_unavailable",
             "sku unavailable",
         )),
-        Err(error) => Err(unavailable(state, &error)),
+        Err(error) => Err(endpoint.unavailable(&error)),
     }
 }
 
@@ -253,43 +233,23 @@ pub(crate) async fn publish_and_answer(
         customer_ref: None,
         accepted_at: order.created_at.timestamp_millis(),
     };
-    let delivered = deliver_once(state, ACCEPTED_CHANNEL, &key, |event_id| {
-        state.encode(&event, event_id, traceparent(headers))
-    })
-    .await;
-    match delivered {
-        Ok(Delivery::Repeat(answer)) => {
-            state.metrics.count(ENDPOINT, "duplicate");
-            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-            json_response(status, answer.body, Vec::new())
-        }
-        Ok(Delivery::Fresh) => {
-            state.metrics.count(ENDPOINT, "accepted");
-            let answer = CreateOrderAnswer {
-                ok: true,
-                order_id: numeric_order_id(&order.order_no),
-                order_no: order.order_no.clone(),
-                status: "paid".to_owned(),
-                amount: decimal(order.total_minor, order.currency),
-                currency: wire_currency(order.currency),
-                error_code: None,
-                error_message: None,
-            };
-            let body = serde_json::to_vec(&answer).unwrap_or_default();
-            remember(
-                state,
-                ACCEPTED_CHANNEL,
-                &key,
-                StatusCode::OK,
-                body,
-                Vec::new(),
-            )
-            .await
-        }
-        Err(DeliverError::Unavailable | DeliverError::Broken) => {
-            state.metrics.count(ENDPOINT, "unavailable");
-            Partner::DujiaoProvider.unavailable()
-        }
+    let fresh = || {
+        let answer = CreateOrderAnswer {
+            ok: true,
+            order_id: numeric_order_id(&order.order_no),
+            order_no: order.order_no.clone(),
+            status: "paid".to_owned(),
+            amount: decimal(order.total_minor, order.currency),
+            currency: wire_currency(order.currency),
+            error_code: None,
+            error_message: None,
+        };
+        serde_json::to_vec(&answer).unwrap_or_default()
+    };
+    let build = |event_id| state.encode(&event, event_id, traceparent(headers));
+    match answer_once(state, ENDPOINT, ACCEPTED_CHANNEL, &key, build, fresh).await {
+        Ok(answer) => replay(answer),
+        Err(_) => Partner::DujiaoProvider.unavailable(),
     }
 }
 
@@ -310,10 +270,4 @@ fn payment_failed(state: &AppState, message: &str) -> Response {
         serde_json::to_vec(&answer).unwrap_or_default(),
         Vec::new(),
     )
-}
-
-fn unavailable(state: &AppState, error: &dyn std::fmt::Display) -> Response {
-    tracing::warn!(%error, "provider order: database unavailable");
-    state.metrics.count(ENDPOINT, "unavailable");
-    Partner::DujiaoProvider.unavailable()
 }

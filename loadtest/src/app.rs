@@ -2,8 +2,9 @@
 //!
 //! Contract: the bare handler (when asked for, or when there is no target) runs first with the
 //! same request mix as the target, then the target; topic verification covers the target's
-//! acknowledgements only (the bare handler produces no events). The bare handler is stopped
-//! before the function returns.
+//! acknowledgements only (the bare handler produces no events); in `e2e` it covers the orders the
+//! ingress acknowledged and is read after every order was followed to its end. The bare handler
+//! is stopped before the function returns.
 
 use std::sync::Arc;
 
@@ -191,8 +192,9 @@ async fn end_to_end(args: &E2eArgs, report: &mut Report) -> anyhow::Result<()> {
         credentials: load.credentials.credentials()?,
         deliver_timeout: seconds("deliver-timeout", args.deliver_timeout)?,
     };
-    let (run_report, e2e) = run_e2e(&plan).await?;
+    let ledger = Arc::new(AckLedger::default());
+    let (run_report, e2e) = run_e2e(&plan, ledger.clone()).await?;
     report.runs.push(run_report);
     report.end_to_end = Some(e2e);
-    Ok(())
+    verify(load, &ledger, report).await
 }

@@ -3,13 +3,16 @@
 //!
 //! Contract: orders are `POST /api/v1/upstream/orders` at a constant open-loop rate, signed like
 //! any downstream site; each acknowledged order (`ok:true`, `order_id`) is then polled with signed
-//! `GET /api/v1/upstream/orders/:id` until its status is `delivered`/`completed` (delivered),
-//! `canceled`/`refunded` (failed) or `deliver_timeout` passes (not delivered). Accepted → delivered
-//! latency runs from the acknowledgement to the poll answer that first shows delivery, so it is an
-//! upper bound with the poll interval as resolution: polls every 250 ms for 2 s, every 500 ms up
-//! to 6 s, then every second — a pace that never moves a Dujiao signature timestamp more than
-//! ~10 s ahead of the clock (one signature per second per order path is free; a poll that finds
-//! none free waits for one; see `UniqueSigner`).
+//! `GET /api/v1/upstream/orders/:id`, as the site that placed it (`Credentials::dujiao_site`: with
+//! `--dujiao-sites-file` orders are spread over several sites), until its status is
+//! `delivered`/`completed` (delivered), `canceled`/`refunded` (failed) or `deliver_timeout` passes
+//! (not delivered). Accepted → delivered latency runs from the acknowledgement to the poll answer
+//! that first shows delivery, so it is an upper bound with the poll interval as resolution: polls
+//! every 250 ms for 2 s, every 500 ms up to 6 s, then every second — a pace that never moves a
+//! Dujiao signature timestamp more than ~10 s ahead of the clock (one signature per second per
+//! order path is free; a poll that finds none free waits for one; see `UniqueSigner`). Every
+//! acknowledged order is written to the caller's [`AckLedger`], so the run can be topic-verified
+//! like any other (`loadtest e2e --brokers`); `accepted` counts that ledger, so pass a fresh one.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,7 +31,7 @@ use crate::mix::{
 use crate::outcome::{ErrorClass, Outcome};
 use crate::recorder::{new_histogram, record_latency};
 use crate::report::{LatencySummary, RunReport};
-use crate::request::{Answer, Judge, PlannedRequest};
+use crate::request::{Answer, Expectation, Judge, PlannedRequest};
 use crate::runner::{run, RunPlan};
 
 /// What the end-to-end run needs beyond a normal run plan.
@@ -120,16 +123,15 @@ impl Poller {
         self.tally.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn poll_once(&self, order_id: u64) -> PollVerdict {
+    /// One signed read of `order_id`, as the site that placed it (`downstream_order_no`).
+    async fn poll_once(&self, order_id: u64, downstream_order_no: &str) -> PollVerdict {
         let path = format!("/api/v1/upstream/orders/{order_id}");
-        let (timestamp, signature) = self
-            .signer
-            .sign_when_free(&self.credentials.dujiao_api_secret, "GET", &path, b"")
-            .await;
+        let (api_key, secret) = self.credentials.dujiao_site(downstream_order_no);
+        let (timestamp, signature) = self.signer.sign_when_free(secret, "GET", &path, b"").await;
         let response = self
             .client
             .get(format!("{}{path}", self.base_url))
-            .header(HEADER_API_KEY, &self.credentials.dujiao_api_key)
+            .header(HEADER_API_KEY, api_key)
             .header(HEADER_TIMESTAMP, timestamp.to_string())
             .header(HEADER_SIGNATURE, signature.to_hex())
             .send()
@@ -150,7 +152,12 @@ impl Poller {
         }
     }
 
-    async fn follow(self: Arc<Self>, order_id: u64, accepted_at: Instant) {
+    async fn follow(
+        self: Arc<Self>,
+        order_id: u64,
+        downstream_order_no: String,
+        accepted_at: Instant,
+    ) {
         let mut polls = 0u32;
         loop {
             let wait = match polls {
@@ -160,7 +167,7 @@ impl Poller {
             };
             polls += 1;
             tokio::time::sleep(wait).await;
-            match self.poll_once(order_id).await {
+            match self.poll_once(order_id, &downstream_order_no).await {
                 PollVerdict::Delivered => {
                     let now = Instant::now();
                     let mut tally = self.tally();
@@ -190,8 +197,14 @@ impl Judge for FollowingJudge {
             .as_ref()
             .ok()
             .and_then(|a| a.json().get("order_id").and_then(serde_json::Value::as_u64));
+        let downstream_order_no = match &request.expectation {
+            Expectation::Fresh(logical) => Some(logical.idempotency_id.clone()),
+            _ => None,
+        };
         let outcome = self.inner.judge(request, answer);
-        if let (Outcome::Acked, Some(order_id)) = (&outcome, order_id) {
+        if let (Outcome::Acked, Some(order_id), Some(downstream_order_no)) =
+            (&outcome, order_id, downstream_order_no)
+        {
             let accepted_at = Instant::now();
             {
                 let mut tally = self.poller.tally();
@@ -205,7 +218,7 @@ impl Judge for FollowingJudge {
             self.followers
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .spawn(poller.follow(order_id, accepted_at));
+                .spawn(poller.follow(order_id, downstream_order_no, accepted_at));
         }
         outcome
     }
@@ -215,9 +228,12 @@ impl Judge for FollowingJudge {
     }
 }
 
-/// Runs the end-to-end mode; returns the ack run's report and the delivery report.
-pub async fn run_e2e(plan: &E2ePlan) -> anyhow::Result<(RunReport, E2eReport)> {
-    let ledger = Arc::new(AckLedger::default());
+/// Runs the end-to-end mode; returns the ack run's report and the delivery report. Every
+/// acknowledged order is written to `ledger` (for the topic verification).
+pub async fn run_e2e(
+    plan: &E2ePlan,
+    ledger: Arc<AckLedger>,
+) -> anyhow::Result<(RunReport, E2eReport)> {
     let source = Arc::new(MixSource::new(
         MixWeights::from_pairs(&[(Protocol::DujiaoOrder, 1.0)])?,
         FaultShares::default(),

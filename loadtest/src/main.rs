@@ -1,6 +1,7 @@
 //! `loadtest`: open-loop signed load against Switchyard's ingress (see `loadtest --help` and
 //! loadtest/BENCHMARKS.md). Prints the report as a table on stdout, optionally writes it as JSON,
-//! and exits non-zero when the topic verification found a lost or doubled event.
+//! and exits 1 when the topic verification found a lost or doubled event or, in `e2e`, when an
+//! acknowledged order was not seen delivered.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -44,7 +45,11 @@ fn run() -> anyhow::Result<ExitCode> {
         .topic_verification
         .as_ref()
         .is_some_and(|verification| !verification.passed);
-    Ok(if lost {
+    let undelivered = report
+        .end_to_end
+        .as_ref()
+        .is_some_and(|e2e| e2e.delivered != e2e.accepted);
+    Ok(if lost || undelivered {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

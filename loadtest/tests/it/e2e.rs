@@ -3,6 +3,7 @@
 //! not tested here.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchyard_loadtest::e2e::{run_e2e, E2ePlan};
@@ -58,9 +59,12 @@ async fn orders_are_followed_until_delivered() {
             }
         })
     };
-    let (run, e2e) = run_e2e(&plan(handle.base_url(), Duration::from_secs(20)))
-        .await
-        .expect("e2e run");
+    let (run, e2e) = run_e2e(
+        &plan(handle.base_url(), Duration::from_secs(20)),
+        Arc::default(),
+    )
+    .await
+    .expect("e2e run");
     fleet.abort();
     handle.shutdown().await;
     assert_eq!(run.errors, 0, "{:?}", run.errors_by_class);
@@ -77,11 +81,58 @@ async fn orders_are_followed_until_delivered() {
 async fn orders_never_delivered_are_reported_after_the_timeout() {
     let site = simulator();
     let handle = site.spawn().await.expect("simulator");
-    let (_, e2e) = run_e2e(&plan(handle.base_url(), Duration::from_secs(1)))
-        .await
-        .expect("e2e run");
+    let (_, e2e) = run_e2e(
+        &plan(handle.base_url(), Duration::from_secs(1)),
+        Arc::default(),
+    )
+    .await
+    .expect("e2e run");
     handle.shutdown().await;
     assert_eq!(e2e.accepted, 20);
     assert_eq!(e2e.delivered, 0);
     assert_eq!(e2e.not_delivered_in_time, 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_spread_over_several_sites_are_each_followed_as_their_own_site() {
+    let mut plan = plan(String::new(), Duration::from_secs(20));
+    plan.credentials.dujiao_more_sites = (1..=2)
+        .map(|n| (format!("site-{n}"), format!("site-{n}-secret").into()))
+        .collect();
+    // The stand-in delivers at once, and shows each site only its own orders.
+    let mut config = DujiaoSimConfig {
+        auto_fulfil: true,
+        ..DujiaoSimConfig::default()
+    };
+    let main_secret = secrecy::ExposeSecret::expose_secret(&plan.credentials.dujiao_api_secret);
+    config = config.with_credential(&plan.credentials.dujiao_api_key, main_secret, 100_000_000);
+    for (key, secret) in &plan.credentials.dujiao_more_sites {
+        config = config.with_credential(
+            key,
+            secrecy::ExposeSecret::expose_secret(secret),
+            100_000_000,
+        );
+    }
+    let site = DujiaoSimulator::new(config);
+    let handle = site.spawn().await.expect("simulator");
+    plan.run.base_url = handle.base_url();
+    let (run, e2e) = run_e2e(&plan, Arc::default()).await.expect("e2e run");
+    handle.shutdown().await;
+    assert_eq!(run.errors, 0, "{:?}", run.errors_by_class);
+    let placed_by: std::collections::BTreeSet<String> = site
+        .orders()
+        .into_iter()
+        .map(|order| order.api_key)
+        .collect();
+    assert_eq!(
+        placed_by.len(),
+        3,
+        "every site placed orders: {placed_by:?}"
+    );
+    assert_eq!(e2e.accepted, 20);
+    assert_eq!(e2e.delivered, 20, "{}", e2e.render());
+    assert_eq!(
+        e2e.poll_errors, 0,
+        "no poll was refused as another site's order"
+    );
 }

@@ -94,6 +94,12 @@ impl Downstream {
             .expect("the order can be read")
     }
 
+    /// Where this site receives its callbacks (for orders placed by another client on its
+    /// behalf, such as the load harness).
+    pub fn callback_url(&self) -> &str {
+        &self.callback_url
+    }
+
     /// Callback bodies received so far, oldest first.
     pub fn callbacks(&self) -> Vec<Value> {
         self.callbacks

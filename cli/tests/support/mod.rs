@@ -69,6 +69,11 @@ impl Site {
         format!("http://127.0.0.1:{}", self.ingress_port)
     }
 
+    /// The topic prefix of this installation (for reading its topics).
+    pub fn topic_prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// The database pool, for assertions.
     pub fn pool(&self) -> &sqlx::PgPool {
         self.db.pool()

@@ -1,15 +1,15 @@
 //! The edge every partner request passes first: admission control and the raw body limit.
 //!
-//! Contract:
+//! Contract (in this order):
+//! - **Body limit.** A body over `body_limit_bytes` (declared or actual) gets 413 in the partner's
+//!   format with `Connection: close`, since the rest of that body is never read and the
+//!   connection cannot carry another request. Otherwise the whole body is read first.
 //! - **Admission.** At most `max_in_flight` partner requests are in service at once. A request
 //!   that finds every slot taken waits for one in arrival order, but at most `max_queue_wait`;
 //!   then it is shed with the partner's overload answer (429/503). Under overload the ingress thus
 //!   answers every request within `max_queue_wait` + one service time — accepted or shed — instead
 //!   of letting them all slide past the partner's deadline. The slot count bounds the work the
 //!   ingress takes on (database connections, producer queue); the wait absorbs short bursts.
-//! - **Body limit.** A body over `body_limit_bytes` (declared or actual) gets 413 in the partner's
-//!   format with `Connection: close`, since the rest of that body is never read and the
-//!   connection cannot carry another request.
 //! - Handlers then receive the whole body as `Bytes`, byte for byte, for signature checks.
 
 use std::sync::Arc;
@@ -61,7 +61,10 @@ impl Admission {
     }
 }
 
-/// Middleware: shed beyond capacity, refuse oversized bodies, buffer the body.
+/// Middleware: refuse oversized bodies, buffer the body, then admit or shed.
+///
+/// The body is read before admission, so a slow client never holds a service slot and a shed
+/// request leaves its connection clean for the next one (keep-alive survives shedding).
 pub(crate) async fn guard(
     State(limits): State<EdgeLimits>,
     request: Request,
@@ -69,10 +72,6 @@ pub(crate) async fn guard(
 ) -> Response {
     let Some(partner) = Partner::of_path(request.uri().path()) else {
         return next.run(request).await;
-    };
-    let Some(_slot) = limits.admission.admit().await else {
-        limits.metrics.count("edge", "shed");
-        return partner.overloaded();
     };
     let declared = request
         .headers()
@@ -85,6 +84,10 @@ pub(crate) async fn guard(
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, limits.body_limit).await else {
         return too_large(&limits, partner);
+    };
+    let Some(_slot) = limits.admission.admit().await else {
+        limits.metrics.count("edge", "shed");
+        return partner.overloaded();
     };
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await

@@ -1,4 +1,5 @@
-//! Overload shedding and graceful shutdown, driven over raw TCP so a request can be held open.
+//! Overload shedding and graceful shutdown. A service slot is held by a real request that blocks
+//! on a table lock taken by the test; a request in flight at shutdown is held open over raw TCP.
 
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,46 @@ async fn held_request(h: &Harness, body: &[u8]) -> tokio::net::TcpStream {
     stream
 }
 
+/// Takes a lock that blocks every dedupe claim, then sends a vending report that waits on it in
+/// service (holding a slot). Rolling the transaction back lets that request finish.
+async fn hold_a_slot(
+    h: &Harness,
+) -> (
+    sqlx::Transaction<'static, sqlx::Postgres>,
+    tokio::task::JoinHandle<Option<StatusCode>>,
+) {
+    let mut lock = h.pool.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE ingress_dedupe IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .expect("lock");
+    let url = format!("{}/vending/notify?machine_no=12345678", h.base);
+    let holder = tokio::spawn(async move {
+        let answer = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .body(report(100))
+            .send()
+            .await;
+        answer.ok().map(|answer| answer.status())
+    });
+    // Until the holder waits on the lock inside its slot (a bounded wait; not an assertion).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE relation = 'ingress_dedupe'::regclass AND NOT granted",
+        )
+        .fetch_one(&h.pool)
+        .await
+        .expect("pg_locks");
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (lock, holder)
+}
+
 #[tokio::test]
 async fn beyond_max_in_flight_requests_are_shed_at_once_in_the_partner_format() {
     let brokers = shared_broker().expect("broker");
@@ -43,16 +84,7 @@ async fn beyond_max_in_flight_requests_are_shed_at_once_in_the_partner_format() 
         ..test_config()
     };
     let h = Harness::start_with(config, &brokers).await;
-    let address = h.base.trim_start_matches("http://").to_owned();
-    // A client that announces a body and stalls holds the only slot.
-    let mut stalled = tokio::net::TcpStream::connect(&address)
-        .await
-        .expect("connect");
-    stalled
-        .write_all(b"POST /vending/notify?machine_no=12345678 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
-        .await
-        .expect("write");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (lock, holder) = hold_a_slot(&h).await;
 
     let (status, _, _) = h
         .send(
@@ -88,7 +120,8 @@ async fn beyond_max_in_flight_requests_are_shed_at_once_in_the_partner_format() 
         .await;
     assert_eq!(json_of(&body)["result"]["resultStatus"], "U");
 
-    drop(stalled);
+    lock.rollback().await.expect("unlock");
+    assert_eq!(holder.await.expect("join"), Some(StatusCode::OK));
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (status, _, _) = h
@@ -118,8 +151,7 @@ async fn a_request_waits_for_a_slot_freed_within_the_queue_wait_and_is_served() 
         ..test_config()
     };
     let h = Harness::start_with(config, &brokers).await;
-    let body = report(7);
-    let stalled = held_request(&h, &body).await;
+    let (lock, holder) = hold_a_slot(&h).await;
     let queued = {
         let base = h.base.clone();
         tokio::spawn(async move {
@@ -137,12 +169,40 @@ async fn a_request_waits_for_a_slot_freed_within_the_queue_wait_and_is_served() 
         !queued.is_finished(),
         "the second request waits while the slot is held"
     );
-    drop(stalled);
+    lock.rollback().await.expect("unlock");
+    assert_eq!(holder.await.expect("join"), Some(StatusCode::OK));
     let status = queued.await.expect("join").expect("answered");
     assert_eq!(
         status,
         StatusCode::OK,
         "served once the slot was freed, not shed"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_stalling_mid_body_does_not_hold_a_service_slot() {
+    let brokers = shared_broker().expect("broker");
+    let config = switchyard_ingress::IngressConfig {
+        max_in_flight: 1,
+        ..test_config()
+    };
+    let h = Harness::start_with(config, &brokers).await;
+    let body = report(9);
+    let _stalled = held_request(&h, &body).await;
+    let (status, _, _) = h
+        .send(
+            Method::POST,
+            "/vending/notify?machine_no=12345678",
+            &[],
+            report(10),
+            "application/json",
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "served while the other client stalls"
     );
     h.stop().await;
 }

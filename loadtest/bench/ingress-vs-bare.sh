@@ -43,7 +43,7 @@ LT=./target/release/loadtest
 # this share; the report's "harness late sends" says when that limit is reached.
 MIX=${MIX:-"dujiao-order=30,dujiao-callback=15,dstore-create-order=15,daojia-push=20,vending-notify=20"}
 # shellcheck disable=SC2086
-COMMON="--target http://127.0.0.1:18080 $FLAGS --mix $MIX --duplicates 0.05 --bad-signatures 0.02 --oversized 0.01 --brokers 127.0.0.1:39092 --topic-prefix bench. --no-progress"
+COMMON="--target http://127.0.0.1:18080 --connections ${CONNECTIONS:-1024} $FLAGS --mix $MIX --duplicates 0.05 --bad-signatures 0.02 --oversized 0.01 --brokers 127.0.0.1:39092 --topic-prefix bench. --no-progress"
 # shellcheck disable=SC2086
 $LT step $COMMON --baseline --start-rate 250 --max-rate 16000 --step-duration 5 --warmup 1 --json-out "$OUT/step.json"
 max=$(jq -r '.baseline_ratio.target' "$OUT/step.json")

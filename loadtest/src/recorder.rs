@@ -48,6 +48,8 @@ pub struct Totals {
     pub faults_sent: BTreeMap<FaultKind, u64>,
     /// Injected faults answered correctly, by kind.
     pub faults_handled: BTreeMap<FaultKind, u64>,
+    /// Injected faults shed before they were checked (overload answers), by kind.
+    pub faults_shed: BTreeMap<FaultKind, u64>,
     /// Errors by class key.
     pub errors: BTreeMap<String, u64>,
     /// Measured requests completed (any outcome).
@@ -72,6 +74,7 @@ impl Default for Totals {
             shed: 0,
             faults_sent: BTreeMap::new(),
             faults_handled: BTreeMap::new(),
+            faults_shed: BTreeMap::new(),
             errors: BTreeMap::new(),
             completed: 0,
             last_completion: None,
@@ -140,8 +143,14 @@ impl Recorder {
         totals.max_send_lag = totals.max_send_lag.max(lag);
     }
 
-    /// Notes how a request ended and how long after its due time.
-    pub fn completed(&self, outcome: &Outcome, latency: Duration, measured: bool) {
+    /// Notes how a request (carrying `fault`, if injected) ended and how long after its due time.
+    pub fn completed(
+        &self,
+        outcome: &Outcome,
+        fault: Option<FaultKind>,
+        latency: Duration,
+        measured: bool,
+    ) {
         self.completed.fetch_add(1, Ordering::Relaxed);
         if outcome.is_failure() {
             self.failures.fetch_add(1, Ordering::Relaxed);
@@ -159,6 +168,9 @@ impl Recorder {
             Outcome::FaultHandled(kind) => *totals.faults_handled.entry(*kind).or_default() += 1,
             Outcome::Shed => {
                 totals.shed += 1;
+                if let Some(kind) = fault {
+                    *totals.faults_shed.entry(kind).or_default() += 1;
+                }
                 record_latency(&mut totals.shed_latency, latency);
             }
             Outcome::Error(class) => *totals.errors.entry(class.key()).or_default() += 1,
@@ -199,7 +211,7 @@ mod tests {
     fn warmup_only_moves_the_live_counters() {
         let recorder = Recorder::default();
         recorder.sent(None, Duration::ZERO, false);
-        recorder.completed(&Outcome::Acked, Duration::from_millis(3), false);
+        recorder.completed(&Outcome::Acked, None, Duration::from_millis(3), false);
         let totals = recorder.totals();
         assert_eq!(totals.completed, 0);
         assert_eq!(totals.latency.len(), 0);
@@ -218,11 +230,16 @@ mod tests {
         let recorder = Recorder::default();
         let ms = Duration::from_millis;
         recorder.sent(Some(FaultKind::Duplicate), ms(20), true);
-        recorder.completed(&Outcome::Acked, ms(1), true);
-        recorder.completed(&Outcome::FaultHandled(FaultKind::Duplicate), ms(2), true);
-        recorder.completed(&Outcome::Shed, ms(3), true);
-        recorder.completed(&Outcome::Error(ErrorClass::Status(500)), ms(4), true);
-        recorder.completed(&Outcome::Error(ErrorClass::Timeout), ms(5), true);
+        recorder.completed(&Outcome::Acked, None, ms(1), true);
+        recorder.completed(
+            &Outcome::FaultHandled(FaultKind::Duplicate),
+            Some(FaultKind::Duplicate),
+            ms(2),
+            true,
+        );
+        recorder.completed(&Outcome::Shed, Some(FaultKind::Oversized), ms(3), true);
+        recorder.completed(&Outcome::Error(ErrorClass::Status(500)), None, ms(4), true);
+        recorder.completed(&Outcome::Error(ErrorClass::Timeout), None, ms(5), true);
         let totals = recorder.totals();
         assert_eq!(totals.completed, 5);
         assert_eq!(totals.acked, 1);
@@ -230,6 +247,7 @@ mod tests {
         assert_eq!(totals.shed_latency.len(), 1);
         assert_eq!(totals.faults_sent.get(&FaultKind::Duplicate), Some(&1));
         assert_eq!(totals.faults_handled.get(&FaultKind::Duplicate), Some(&1));
+        assert_eq!(totals.faults_shed.get(&FaultKind::Oversized), Some(&1));
         assert_eq!(totals.errors.get("http_500"), Some(&1));
         assert_eq!(totals.errors.get("timeout"), Some(&1));
         assert_eq!(totals.error_count(), 2);

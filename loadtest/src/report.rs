@@ -61,6 +61,15 @@ pub struct FaultCheck {
     pub sent: u64,
     /// Answered correctly.
     pub handled: u64,
+    /// Shed before the fault could be checked (an overload answer is right for any request).
+    pub shed: u64,
+}
+
+impl FaultCheck {
+    /// Every fault got its answer or was shed (errors are reported as errors).
+    pub fn all_answered_right(&self) -> bool {
+        self.handled + self.shed == self.sent
+    }
 }
 
 /// Settings of one run, echoed in its report.
@@ -125,10 +134,12 @@ impl RunReport {
         .filter_map(|kind| {
             let sent = totals.faults_sent.get(&kind).copied().unwrap_or(0);
             let handled = totals.faults_handled.get(&kind).copied().unwrap_or(0);
+            let shed = totals.faults_shed.get(&kind).copied().unwrap_or(0);
             (sent > 0 || handled > 0).then_some(FaultCheck {
                 kind: kind.as_str(),
                 sent,
                 handled,
+                shed,
             })
         })
         .collect();
@@ -272,15 +283,15 @@ pub fn render_runs(runs: &[RunReport]) -> String {
             let _ = writeln!(out, "  [{}] error {class}: {count}", run.settings.label);
         }
         for check in &run.fault_checks {
-            let verdict = if check.handled == check.sent {
+            let verdict = if check.all_answered_right() {
                 "ok"
             } else {
-                "WRONG ANSWERS"
+                "WRONG OR NO ANSWERS"
             };
             let _ = writeln!(
                 out,
-                "  [{}] fault {}: {}/{} answered correctly ({verdict})",
-                run.settings.label, check.kind, check.handled, check.sent
+                "  [{}] fault {}: {}/{} answered correctly, {} shed ({verdict})",
+                run.settings.label, check.kind, check.handled, check.sent, check.shed
             );
         }
     }

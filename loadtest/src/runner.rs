@@ -130,7 +130,7 @@ pub async fn run(
             let answer = send(&client, &url, &request).await;
             let latency = due.elapsed();
             let outcome = judge.judge(&request, answer);
-            recorder.completed(&outcome, latency, measured);
+            recorder.completed(&outcome, request.expectation.fault(), latency, measured);
         });
         while in_flight.try_join_next().is_some() {}
     }
@@ -152,6 +152,7 @@ pub async fn run(
         // Nothing was checked (the bare handler answers 200 to anything): report no checks.
         totals.faults_sent.clear();
         totals.faults_handled.clear();
+        totals.faults_shed.clear();
     }
     let window_start = start + schedule.warmup();
     let measured_secs = totals

@@ -22,6 +22,7 @@ mod metrics;
 mod operator;
 mod publish;
 mod state;
+mod ttl_cache;
 mod vending;
 
 pub use app::{Ingress, IngressError};

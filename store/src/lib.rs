@@ -3,10 +3,11 @@
 //! Contract: [`MIGRATOR`] embeds `migrations/`; [`migrate`] applies whatever is missing and is a
 //! no-op on an up-to-date database. Each module is one aggregate's repository. Functions that run
 //! one statement take any executor (`&PgPool`, `&mut *tx`); functions that must change several
-//! rows atomically take `&mut PgConnection` and open a savepoint-backed transaction inside, so they
-//! are atomic on their own and also compose into the caller's transaction. Every error is a
+//! rows atomically take `&mut PgConnection` and work in an `atomic` unit: their own transaction,
+//! or the caller's when it already has one (no savepoints; an error means the caller rolls back). Every error is a
 //! [`StoreError`] that says whether a retry can help.
 
+mod atomic;
 pub mod callbacks;
 pub mod catalog;
 pub mod connections;

@@ -6,9 +6,10 @@
 //! and its `Debug` is redacted.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Acquire, PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::atomic::Atomic;
 use crate::error::{StoreError, StoreResult};
 use crate::money::Currency;
 use crate::text_enum::text_enum;
@@ -178,7 +179,7 @@ pub(crate) const COLUMNS: &str = "id, order_no, channel, channel_order_id, sourc
 /// Stores a new order with its lines and contact, or returns the one with the same
 /// (channel, channel_order_id).
 pub async fn insert(conn: &mut PgConnection, new: &NewOrder) -> StoreResult<Inserted<Order>> {
-    let mut tx = conn.begin().await?;
+    let mut tx = Atomic::begin(conn).await?;
     let created = sqlx::query_as::<_, Order>(&format!(
         "INSERT INTO orders (id, channel, channel_order_id, source_credential_id,
                              source_connection_id, total_minor, currency, callback_url, trace_id)

@@ -5,9 +5,10 @@
 //! order and SKU changes nothing. [`release`] returns the units only while the reservation is still
 //! `reserved`, so a repeated cancel never adds stock twice. Both fail without writing anything.
 
-use sqlx::{Acquire, PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::atomic::Atomic;
 use crate::catalog::{Sku, SKU_COLUMNS};
 use crate::error::{StoreError, StoreResult};
 
@@ -40,7 +41,7 @@ pub async fn reserve(
             constraint: "stock_reservations_quantity_check".into(),
         });
     }
-    let mut tx = conn.begin().await?;
+    let mut tx = Atomic::begin(conn).await?;
     let created = sqlx::query(
         "INSERT INTO stock_reservations (order_id, sku_id, quantity) VALUES ($1, $2, $3)
          ON CONFLICT (order_id, sku_id) DO NOTHING",
@@ -80,7 +81,7 @@ pub async fn reserve(
 /// Returns the units reserved for `order_id` on `sku_id`; `false` when nothing was reserved or it
 /// was already released or consumed.
 pub async fn release(conn: &mut PgConnection, order_id: Uuid, sku_id: i64) -> StoreResult<bool> {
-    let mut tx = conn.begin().await?;
+    let mut tx = Atomic::begin(conn).await?;
     let quantity: Option<i32> = sqlx::query_scalar(
         "UPDATE stock_reservations SET status = 'released'
          WHERE order_id = $1 AND sku_id = $2 AND status = 'reserved' RETURNING quantity",

@@ -8,8 +8,9 @@
 //! larger than the balance fails with [`StoreError::InsufficientBalance`] and writes nothing.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Acquire, PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor};
 
+use crate::atomic::Atomic;
 use crate::error::{StoreError, StoreResult};
 use crate::money::Currency;
 use crate::text_enum::text_enum;
@@ -134,7 +135,7 @@ async fn apply(
             constraint: "wallet_ledger_amount_minor_check".into(),
         });
     }
-    let mut tx = conn.begin().await?;
+    let mut tx = Atomic::begin(conn).await?;
     // Lock the wallet first: it serialises every move on this wallet, so the idempotency check
     // below sees any concurrent move with the same key once that one has committed.
     let wallet = sqlx::query_as::<_, Wallet>(

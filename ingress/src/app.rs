@@ -26,6 +26,7 @@ use crate::metrics::IngressMetrics;
 use crate::publish::DurablePublisher;
 use crate::state::{AppState, Shared};
 use crate::ttl_cache::TtlCache;
+use crate::ttl_cache::TtlCache;
 use crate::{daojia, dstore, dujiao, operator, vending};
 
 /// Why the ingress could not be built or started.
@@ -74,6 +75,7 @@ impl Ingress {
         let state = AppState::new(Shared {
             dujiao: DujiaoVerifier::new(config.replay_cache_size),
             connections: ConnectionCache::new(config.connection_cache_ttl()),
+            credentials: TtlCache::new(config.connection_cache_ttl()),
             credentials: TtlCache::new(config.connection_cache_ttl()),
             topic_prefix: kafka_config.topic_prefix.clone(),
             config,

@@ -4,28 +4,25 @@
 //! `partner_connections`, re-read from Postgres at most once per TTL; an operator's change (new
 //! key, disabled connection) takes effect within the TTL. Secrets stay `SecretString`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::PgPool;
 use switchyard_store::connections::{self, ConnectionKind, ConnectionStatus, ConnectionWithSecret};
 use switchyard_store::crypto::SecretBox;
 use switchyard_store::StoreResult;
 
-type Entry = (Instant, Arc<Vec<ConnectionWithSecret>>);
+use crate::ttl_cache::TtlCache;
 
 /// Short-lived cache of active connections by kind.
 pub(crate) struct ConnectionCache {
-    ttl: Duration,
-    entries: Mutex<HashMap<&'static str, Entry>>,
+    by_kind: TtlCache<&'static str, Arc<Vec<ConnectionWithSecret>>>,
 }
 
 impl ConnectionCache {
     pub(crate) fn new(ttl: Duration) -> Self {
         Self {
-            ttl,
-            entries: Mutex::new(HashMap::new()),
+            by_kind: TtlCache::new(ttl),
         }
     }
 
@@ -36,7 +33,7 @@ impl ConnectionCache {
         secrets: &SecretBox,
         kind: ConnectionKind,
     ) -> StoreResult<Arc<Vec<ConnectionWithSecret>>> {
-        if let Some(hit) = self.fresh(kind) {
+        if let Some(hit) = self.by_kind.get(kind.as_str()) {
             return Ok(hit);
         }
         let mut loaded = Vec::new();
@@ -46,22 +43,12 @@ impl ConnectionCache {
             }
         }
         let loaded = Arc::new(loaded);
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.insert(kind.as_str(), (Instant::now(), loaded.clone()));
-        }
+        self.by_kind.put(kind.as_str(), loaded.clone());
         Ok(loaded)
-    }
-
-    fn fresh(&self, kind: ConnectionKind) -> Option<Arc<Vec<ConnectionWithSecret>>> {
-        let entries = self.entries.lock().ok()?;
-        let (at, value) = entries.get(kind.as_str())?;
-        (at.elapsed() < self.ttl).then(|| value.clone())
     }
 
     /// Forgets everything (after an operator changed a connection).
     pub(crate) fn invalidate(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
-        }
+        self.by_kind.clear();
     }
 }

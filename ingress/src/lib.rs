@@ -23,6 +23,7 @@ mod operator;
 mod publish;
 mod state;
 mod ttl_cache;
+mod ttl_cache;
 mod vending;
 
 pub use app::{Ingress, IngressError};

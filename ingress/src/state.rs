@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use sqlx::PgPool;
 use switchyard_partners::dujiao::DujiaoVerifier;
+use switchyard_store::credentials::CredentialWithSecret;
 use switchyard_store::crypto::SecretBox;
 use switchyard_topics::{encode, CodecError, EncodedEvent, Event, EventMeta};
 use uuid::Uuid;
@@ -13,6 +14,7 @@ use crate::config::IngressConfig;
 use crate::connections::ConnectionCache;
 use crate::metrics::IngressMetrics;
 use crate::publish::DurablePublisher;
+use crate::ttl_cache::TtlCache;
 
 /// Shared handler state (cheap to clone).
 #[derive(Clone)]
@@ -27,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) dujiao: DujiaoVerifier,
     pub(crate) metrics: IngressMetrics,
     pub(crate) connections: ConnectionCache,
+    /// Dujiao-Next credentials by API key (cleared by the operator API on every change).
+    pub(crate) credentials: TtlCache<String, Arc<CredentialWithSecret>>,
 }
 
 impl std::ops::Deref for AppState {

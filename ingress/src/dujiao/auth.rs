@@ -4,13 +4,16 @@
 //! within ±60 s (`missing_auth_headers`, `invalid_timestamp`, `timestamp_expired`, 401), known API
 //! key (`invalid_api_key`, 403), signature matches over the request's own method and path and was
 //! not seen before (`invalid_signature`, 401), credential `approved` (`user_disabled`, 403). A
-//! database failure is the retryable `internal_error` (500), never a pass.
+//! database failure is the retryable `internal_error` (500), never a pass. Credentials are read
+//! through the ingress's short-lived cache (`ingress.connection_cache_ttl_ms`); the operator API
+//! clears it on every credential change.
 //!
 //! [`Endpoint`] also gives each handler its refusals and retryable failures in the Dujiao format,
 //! each counted under the endpoint's metric name; [`SignedCall`] is the extractor that hands a
 //! handler the parts of the request the signature covers.
 
 use std::fmt::Display;
+use std::sync::Arc;
 
 use axum::extract::{FromRequest, Request};
 use axum::response::Response;
@@ -107,12 +110,23 @@ impl<'a> Endpoint<'a> {
             .dujiao
             .parse(&AuthHeaders::from_headers(&call.headers), now)
             .map_err(refuse)?;
-        let found =
-            credentials::find_by_api_key(&state.pool, &state.secret_box, request.api_key()).await;
-        let credential = match found {
-            Ok(Some(credential)) => credential,
-            Ok(None) => return Err(refuse(DujiaoAuthError::InvalidApiKey)),
-            Err(error) => return Err(self.unavailable(&error)),
+        let credential = match state.credentials.get(request.api_key()) {
+            Some(credential) => credential,
+            None => {
+                let found =
+                    credentials::find_by_api_key(&state.pool, &state.secret_box, request.api_key())
+                        .await;
+                match found {
+                    Ok(Some(credential)) => {
+                        let credential = Arc::new(credential);
+                        let key = request.api_key().to_owned();
+                        state.credentials.put(key, credential.clone());
+                        credential
+                    }
+                    Ok(None) => return Err(refuse(DujiaoAuthError::InvalidApiKey)),
+                    Err(error) => return Err(self.unavailable(&error)),
+                }
+            }
         };
         state
             .dujiao

@@ -88,22 +88,20 @@ pub(crate) async fn create(State(state): State<AppState>, call: SignedCall) -> R
     // A repeat finds its order before any stock or balance check (those may have changed since).
     let existing =
         provider_orders::find(&state.pool, caller.credential_id, downstream_order_no).await;
-    let order = match existing {
-        Ok(Some(order)) => order,
+    let (order, sku_code) = match existing {
+        Ok(Some(order)) => match switchyard_store::catalog::sku(&state.pool, sku_id).await {
+            Ok(sku) => (order, sku.map(|sku| sku.sku_code).unwrap_or_default()),
+            Err(error) => return endpoint.unavailable(&error),
+        },
         Ok(None) => {
             let placed = place(&state, caller, &request, sku_id, quantity, &callback_url).await;
             match placed {
-                Ok(order) => order,
+                Ok(placed) => placed,
                 Err(refusal) => return refusal,
             }
         }
         Err(error) => return endpoint.unavailable(&error),
     };
-    let sku = match switchyard_store::catalog::sku(&state.pool, sku_id).await {
-        Ok(sku) => sku,
-        Err(error) => return endpoint.unavailable(&error),
-    };
-    let sku_code = sku.map(|sku| sku.sku_code).unwrap_or_default();
     let line = OrderLine {
         sku_id: sku_id.to_string(),
         sku_code,
@@ -123,6 +121,7 @@ pub(crate) async fn create(State(state): State<AppState>, call: SignedCall) -> R
     .await
 }
 
+/// Places a new order; returns it with the SKU's code.
 async fn place(
     state: &AppState,
     caller: Caller,
@@ -130,7 +129,7 @@ async fn place(
     sku_id: i64,
     quantity: i32,
     callback_url: &CallbackUrl,
-) -> Result<Order, Response> {
+) -> Result<(Order, String), Response> {
     let endpoint = Endpoint::new(state, ENDPOINT);
     let reject = |status, code, message: &str| endpoint.reject(status, code, message);
     let sku = match stock::check(&state.pool, sku_id, quantity).await {
@@ -193,7 +192,7 @@ async fn place(
         Err(error) => return Err(endpoint.unavailable(&error)),
     };
     match provider_orders::place(&mut connection, &order).await {
-        Ok(placed) => Ok(placed.into_inner()),
+        Ok(placed) => Ok((placed.into_inner(), sku.sku_code)),
         Err(StoreError::InsufficientBalance) => Err(reject(
             StatusCode::PAYMENT_REQUIRED,
             "insufficient_balance",

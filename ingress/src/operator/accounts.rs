@@ -133,6 +133,8 @@ pub(crate) async fn review_credential(
         },
         _ => return problem(StatusCode::NOT_FOUND, "not_found", "unknown action"),
     };
+    // The provider API must see the new status at once, not after the cache's lifetime.
+    state.credentials.clear();
     match outcome {
         Ok(credential) => Json(credential_json(&credential)).into_response(),
         Err(error) => store_problem(&error),

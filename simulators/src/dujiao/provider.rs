@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -46,44 +46,55 @@ fn refused(err: DujiaoAuthError) -> Response {
     error(err.http_status(), err.error_code(), &err.to_string())
 }
 
-/// Verifies the request; returns the caller's API key.
-fn authenticate(
-    site: &SiteState,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<String, DujiaoAuthError> {
-    let now = chrono::Utc::now().timestamp();
-    let auth = AuthHeaders::from_headers(headers);
-    let lookup = |key: &str| {
-        let inner = site.lock();
-        match inner.credentials.get(key) {
-            None => Err(DujiaoAuthError::InvalidApiKey),
-            Some(credential) if credential.disabled => Err(DujiaoAuthError::UserDisabled),
-            Some(credential) => Ok(SecretString::from(credential.api_secret.clone())),
-        }
-    };
-    site.verifier
-        .verify_with(&auth, method.as_str(), uri.path(), body, now, lookup)
-        .map(|caller| caller.api_key)
+/// A request whose Dujiao-Next signature verified: the caller's API key and the body it signed.
+/// As an extractor it answers the protocol's refusal itself; it must come last (it takes the body).
+struct Signed {
+    api_key: String,
+    body: Bytes,
+}
+
+impl FromRequest<Arc<SiteState>> for Signed {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, site: &Arc<SiteState>) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|_| error(400, "bad_request", "unreadable body"))?;
+        let now = chrono::Utc::now().timestamp();
+        let auth = AuthHeaders::from_headers(&parts.headers);
+        let lookup = |key: &str| {
+            let inner = site.lock();
+            match inner.credentials.get(key) {
+                None => Err(DujiaoAuthError::InvalidApiKey),
+                Some(credential) if credential.disabled => Err(DujiaoAuthError::UserDisabled),
+                Some(credential) => Ok(SecretString::from(credential.api_secret.clone())),
+            }
+        };
+        let caller = site
+            .verifier
+            .verify_with(
+                &auth,
+                parts.method.as_str(),
+                parts.uri.path(),
+                &body,
+                now,
+                lookup,
+            )
+            .map_err(refused)?;
+        Ok(Self {
+            api_key: caller.api_key,
+            body,
+        })
+    }
 }
 
 fn money(site: &SiteState, minor: i64) -> String {
     Money::from_minor(minor, site.currency).to_decimal_string()
 }
 
-async fn ping(
-    State(site): Site,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let api_key = match authenticate(&site, &method, &uri, &headers, &body) {
-        Ok(key) => key,
-        Err(err) => return refused(err),
-    };
+async fn ping(State(site): Site, caller: Signed) -> Response {
+    let api_key = caller.api_key;
     let balance = site.balance(&api_key).unwrap_or(0);
     Json(json!({
         "ok": true, "site_name": site.site_name, "protocol_version": "1.0", "user_id": 1,
@@ -92,16 +103,7 @@ async fn ping(
     .into_response()
 }
 
-async fn categories(
-    State(site): Site,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(err) = authenticate(&site, &method, &uri, &headers, &body) {
-        return refused(err);
-    }
+async fn categories(_caller: Signed) -> Response {
     Json(json!({"ok": true, "categories": [
         {"id": 1, "parent_id": 0, "slug": "cards", "name": {"en": "Cards"}, "icon": "", "sort_order": 1}
     ]}))
@@ -110,15 +112,9 @@ async fn categories(
 
 async fn products(
     State(site): Site,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    _caller: Signed,
 ) -> Response {
-    if let Err(err) = authenticate(&site, &method, &uri, &headers, &body) {
-        return refused(err);
-    }
     let number =
         |name: &str, default: usize| query.get(name).map_or(Ok(default), |v| v.parse::<usize>());
     let (Ok(page), Ok(page_size)) = (number("page", 1), number("page_size", 20)) else {
@@ -149,17 +145,7 @@ async fn products(
         .into_response()
 }
 
-async fn product(
-    State(site): Site,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(id): Path<u64>,
-    body: Bytes,
-) -> Response {
-    if let Err(err) = authenticate(&site, &method, &uri, &headers, &body) {
-        return refused(err);
-    }
+async fn product(State(site): Site, Path(id): Path<u64>, _caller: Signed) -> Response {
     let found = site
         .lock()
         .products
@@ -211,18 +197,9 @@ fn created_answer(site: &SiteState, order: &ReceivedOrder) -> Response {
     .into_response()
 }
 
-async fn create_order(
-    State(site): Site,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let api_key = match authenticate(&site, &method, &uri, &headers, &body) {
-        Ok(key) => key,
-        Err(err) => return refused(err),
-    };
-    let Ok(request) = serde_json::from_slice::<CreateOrderRequest>(&body) else {
+async fn create_order(State(site): Site, caller: Signed) -> Response {
+    let api_key = caller.api_key;
+    let Ok(request) = serde_json::from_slice::<CreateOrderRequest>(&caller.body) else {
         return error(400, "bad_request", "body is not a valid order");
     };
     if request.quantity == 0 || request.downstream_order_no.is_empty() {
@@ -319,18 +296,8 @@ fn find_order(site: &SiteState, api_key: &str, id: u64) -> Option<ReceivedOrder>
         .cloned()
 }
 
-async fn order_detail(
-    State(site): Site,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(id): Path<u64>,
-    body: Bytes,
-) -> Response {
-    let api_key = match authenticate(&site, &method, &uri, &headers, &body) {
-        Ok(key) => key,
-        Err(err) => return refused(err),
-    };
+async fn order_detail(State(site): Site, Path(id): Path<u64>, caller: Signed) -> Response {
+    let api_key = caller.api_key;
     let Some(order) = find_order(&site, &api_key, id) else {
         return error(404, "order_not_found", "order not found");
     };
@@ -350,18 +317,8 @@ async fn order_detail(
     .into_response()
 }
 
-async fn cancel_order(
-    State(site): Site,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(id): Path<u64>,
-    body: Bytes,
-) -> Response {
-    let api_key = match authenticate(&site, &method, &uri, &headers, &body) {
-        Ok(key) => key,
-        Err(err) => return refused(err),
-    };
+async fn cancel_order(State(site): Site, Path(id): Path<u64>, caller: Signed) -> Response {
+    let api_key = caller.api_key;
     let mut inner = site.lock();
     let refuse = inner.switches.refuse_cancel;
     let Some(order) = inner

@@ -6,3 +6,4 @@ mod procurement;
 mod relay;
 mod support;
 mod vending;
+mod wdt;

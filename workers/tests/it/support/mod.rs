@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use secrecy::SecretString;
 use sqlx::PgPool;
+use switchyard_simulators::qimen::QimenSimulatorConfig;
 use switchyard_store::catalog::{self, FulfillmentType, NewProduct, NewSku};
 use switchyard_store::connections::{self, ConnectionKind, ConnectionStatus, NewConnection};
 use switchyard_store::crypto::SecretBox;
@@ -156,6 +157,25 @@ impl Hub {
         new.api_key = Some("app-1".into());
         let secret = serde_json::json!({"app_secret": "app-secret-1", "merchant_key": "10001"});
         new.secret = Some(SecretString::from(secret.to_string()));
+        connections::create(self.pool(), &self.secrets, &new)
+            .await
+            .expect("connection")
+            .id
+    }
+
+    /// An active WDT connection through the Qimen gateway at `gateway_url` (shop `shop-7`).
+    pub async fn wdt_connection(&self, gateway_url: &str, sim: &QimenSimulatorConfig) -> i64 {
+        let mut new = NewConnection::new(ConnectionKind::QimenWdt, "wdt", gateway_url);
+        new.status = ConnectionStatus::Active;
+        new.rate_limit_per_minute = 60_000;
+        new.api_key = Some(sim.app_key.clone());
+        new.app_id = Some(sim.target_app_key.clone());
+        new.settings = serde_json::json!({
+            "sid": sim.sid,
+            "wdt_appkey": sim.wdt_appkey,
+            "shop_no": "shop-7",
+        });
+        new.secret = Some(SecretString::from(sim.app_secret.clone()));
         connections::create(self.pool(), &self.secrets, &new)
             .await
             .expect("connection")

@@ -18,9 +18,9 @@ mod error;
 pub mod mappings;
 mod money;
 pub mod orders;
+pub mod outbox;
 pub mod procurement;
 pub mod provider_orders;
-pub mod spool;
 pub mod stock;
 mod text_enum;
 pub mod users;
@@ -28,6 +28,8 @@ pub mod wallets;
 
 pub use error::{StoreError, StoreResult};
 pub use money::{Currency, InvalidCurrency};
+/// The ingress spool is the outbox's ingress writer; `spool` is this module's former name.
+pub use outbox as spool;
 pub use text_enum::UnknownValue;
 
 /// The project's migrations, embedded at build time.

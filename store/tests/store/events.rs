@@ -1,16 +1,16 @@
-//! The ingress spool and stored answers for repeated pushes.
+//! The event outbox (the ingress spool among its writers) and stored answers for repeated pushes.
 
 use std::collections::BTreeMap;
 
 use switchyard_store::dedupe::{self, Claim, StoredAnswer};
-use switchyard_store::spool::{self, NewSpooledEvent};
+use switchyard_store::outbox::{self, NewOutboxEvent};
 use switchyard_store::StoreError;
 use uuid::Uuid;
 
 use crate::support::database;
 
 #[tokio::test]
-async fn the_spool_drains_in_acknowledgement_order_and_dedupes_event_ids() {
+async fn the_outbox_drains_in_write_order_and_dedupes_event_ids() {
     let db = database().await;
     let headers = BTreeMap::from([("traceparent".to_owned(), "00-abc-def-01".to_owned())]);
     let mut event_ids = Vec::new();
@@ -18,32 +18,32 @@ async fn the_spool_drains_in_acknowledgement_order_and_dedupes_event_ids() {
         let event_id = Uuid::now_v7();
         event_ids.push(event_id);
         let payload = [n];
-        let event = NewSpooledEvent {
+        let event = NewOutboxEvent {
             event_id,
             topic: "orders.accepted",
             key: Some(b"order-1"),
             payload: &payload,
             headers: &headers,
         };
-        assert!(spool::insert(db.pool(), &event)
+        assert!(outbox::insert(db.pool(), &event)
             .await
             .expect("spool")
             .is_created());
     }
-    let repeat = NewSpooledEvent {
+    let repeat = NewOutboxEvent {
         event_id: event_ids[0],
         topic: "orders.accepted",
         key: None,
         payload: b"x",
         headers: &headers,
     };
-    assert!(!spool::insert(db.pool(), &repeat)
+    assert!(!outbox::insert(db.pool(), &repeat)
         .await
         .expect("repeat")
         .is_created());
-    assert_eq!(spool::pending_count(db.pool()).await.expect("count"), 5);
+    assert_eq!(outbox::pending_count(db.pool()).await.expect("count"), 5);
 
-    let first = spool::next_batch(db.pool(), 3).await.expect("batch");
+    let first = outbox::next_batch(db.pool(), 3).await.expect("batch");
     assert_eq!(
         first.iter().map(|e| e.event_id).collect::<Vec<_>>(),
         event_ids[..3].to_vec()
@@ -52,26 +52,67 @@ async fn the_spool_drains_in_acknowledgement_order_and_dedupes_event_ids() {
     assert_eq!(first[0].payload, vec![0]);
     let ids: Vec<i64> = first.iter().map(|e| e.id).collect();
     assert_eq!(
-        spool::mark_published(db.pool(), &ids).await.expect("mark"),
+        outbox::mark_published(db.pool(), &ids).await.expect("mark"),
         3
     );
     assert_eq!(
-        spool::mark_published(db.pool(), &ids)
+        outbox::mark_published(db.pool(), &ids)
             .await
             .expect("mark again"),
         0
     );
 
-    let rest = spool::next_batch(db.pool(), 10).await.expect("batch");
+    let rest = outbox::next_batch(db.pool(), 10).await.expect("batch");
     assert_eq!(
         rest.iter().map(|e| e.event_id).collect::<Vec<_>>(),
         event_ids[3..].to_vec()
     );
     let purged =
-        spool::purge_published(db.pool(), chrono::Utc::now() + chrono::Duration::seconds(1))
+        outbox::purge_published(db.pool(), chrono::Utc::now() + chrono::Duration::seconds(1))
             .await
             .expect("purge");
     assert_eq!(purged, 3);
+}
+
+#[tokio::test]
+async fn an_event_is_in_the_outbox_exactly_when_its_transaction_commits() {
+    let db = database().await;
+    let headers = BTreeMap::new();
+    let event = |event_id| NewOutboxEvent {
+        event_id,
+        topic: "orders.status-changed",
+        key: Some(b"order-1"),
+        payload: b"p",
+        headers: &headers,
+    };
+    let rolled_back = Uuid::now_v7();
+    let mut tx = db.pool().begin().await.expect("begin");
+    outbox::insert(&mut *tx, &event(rolled_back))
+        .await
+        .expect("write");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(outbox::pending_count(db.pool()).await.expect("count"), 0);
+
+    let committed = Uuid::now_v7();
+    let mut tx = db.pool().begin().await.expect("begin");
+    outbox::insert(&mut *tx, &event(committed))
+        .await
+        .expect("write");
+    tx.commit().await.expect("commit");
+    let pending = outbox::next_batch(db.pool(), 10).await.expect("batch");
+    assert_eq!(
+        pending.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        vec![committed]
+    );
+    let under_old_name: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ingress_spool WHERE published_at IS NULL")
+            .fetch_one(db.pool())
+            .await
+            .expect("old name");
+    assert_eq!(
+        under_old_name, 1,
+        "the former table name still reads the outbox"
+    );
 }
 
 #[tokio::test]

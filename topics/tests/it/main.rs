@@ -6,5 +6,6 @@
 mod common;
 mod consumer_processes;
 mod contract;
+mod outbox;
 mod runner_behaviour;
 mod schemas;

@@ -1,9 +1,14 @@
-//! The ingress spool: events acknowledged to a partner while the broker could not confirm them.
+//! The event outbox (`event_outbox`): events owed to the broker, written in the transaction of
+//! the change they announce — the workers' status and procurement events, and the ingress's spool
+//! (events acknowledged to a partner while the broker could not confirm them).
 //!
-//! Contract: [`insert`] is idempotent on `event_id`. [`next_batch`] returns unpublished events in
-//! id (= acknowledgement) order and [`mark_published`] retires them, so a drainer that publishes a
-//! batch and then marks it keeps per-key order; a crash between the two republishes the batch,
-//! which consumers absorb through `processed_events`. Run one drainer per database at a time.
+//! Contract: [`insert`] is idempotent on `event_id` and takes the writer's executor, so an event
+//! written inside a transaction exists exactly when that transaction commits. [`next_batch`]
+//! returns unpublished events in id order and [`mark_published`] retires them, so a drainer that
+//! publishes a batch and then marks it keeps per-key order (writers of one key serialise on that
+//! key's row, so their ids follow their commits); a crash between the two republishes the batch,
+//! which consumers absorb through `processed_events`. Run one drainer per database at a time
+//! (the drainer in `switchyard-topics` takes an advisory lock).
 
 use std::collections::BTreeMap;
 
@@ -14,9 +19,9 @@ use uuid::Uuid;
 use crate::error::StoreResult;
 use crate::Inserted;
 
-/// An event to spool.
+/// An event to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewSpooledEvent<'a> {
+pub struct NewOutboxEvent<'a> {
     /// The event id (also in the `event-id` header).
     pub event_id: Uuid,
     /// Destination topic.
@@ -29,9 +34,9 @@ pub struct NewSpooledEvent<'a> {
     pub headers: &'a BTreeMap<String, String>,
 }
 
-/// A spooled event waiting to be published.
+/// An event waiting to be published.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpooledEvent {
+pub struct OutboxEvent {
     /// Drain order.
     pub id: i64,
     /// The event id.
@@ -44,12 +49,12 @@ pub struct SpooledEvent {
     pub payload: Vec<u8>,
     /// Kafka headers.
     pub headers: BTreeMap<String, String>,
-    /// When it was spooled (acknowledged).
+    /// When it was written.
     pub created_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
-struct SpoolRow {
+struct OutboxRow {
     id: i64,
     event_id: Uuid,
     topic: String,
@@ -59,14 +64,14 @@ struct SpoolRow {
     created_at: DateTime<Utc>,
 }
 
-/// Spools an event; returns its drain position (the earlier one if the event id was spooled).
+/// Writes an event; returns its drain position (the earlier one if the event id was written).
 pub async fn insert(
     db: impl PgExecutor<'_>,
-    event: &NewSpooledEvent<'_>,
+    event: &NewOutboxEvent<'_>,
 ) -> StoreResult<Inserted<i64>> {
     // The no-op DO UPDATE makes RETURNING yield the existing row's id in the same statement.
     let (id, created): (i64, bool) = sqlx::query_as(
-        "INSERT INTO ingress_spool (event_id, topic, key, payload, headers)
+        "INSERT INTO event_outbox (event_id, topic, key, payload, headers)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (event_id) DO UPDATE SET event_id = excluded.event_id
          RETURNING id, (xmax = 0) AS created",
@@ -86,17 +91,17 @@ pub async fn insert(
 }
 
 /// Up to `limit` unpublished events, oldest first.
-pub async fn next_batch(db: impl PgExecutor<'_>, limit: i64) -> StoreResult<Vec<SpooledEvent>> {
-    let rows = sqlx::query_as::<_, SpoolRow>(
+pub async fn next_batch(db: impl PgExecutor<'_>, limit: i64) -> StoreResult<Vec<OutboxEvent>> {
+    let rows = sqlx::query_as::<_, OutboxRow>(
         "SELECT id, event_id, topic, key, payload, headers, created_at
-         FROM ingress_spool WHERE published_at IS NULL ORDER BY id LIMIT $1",
+         FROM event_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| SpooledEvent {
+        .map(|row| OutboxEvent {
             id: row.id,
             event_id: row.event_id,
             topic: row.topic,
@@ -111,7 +116,7 @@ pub async fn next_batch(db: impl PgExecutor<'_>, limit: i64) -> StoreResult<Vec<
 /// Marks events as published; returns how many were still unpublished.
 pub async fn mark_published(db: impl PgExecutor<'_>, ids: &[i64]) -> StoreResult<u64> {
     let updated = sqlx::query(
-        "UPDATE ingress_spool SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL",
+        "UPDATE event_outbox SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL",
     )
     .bind(ids)
     .execute(db)
@@ -121,7 +126,7 @@ pub async fn mark_published(db: impl PgExecutor<'_>, ids: &[i64]) -> StoreResult
 
 /// How many events wait to be published (a readiness and metrics signal).
 pub async fn pending_count(db: impl PgExecutor<'_>) -> StoreResult<i64> {
-    let count = sqlx::query_scalar("SELECT count(*) FROM ingress_spool WHERE published_at IS NULL")
+    let count = sqlx::query_scalar("SELECT count(*) FROM event_outbox WHERE published_at IS NULL")
         .fetch_one(db)
         .await?;
     Ok(count)
@@ -130,7 +135,7 @@ pub async fn pending_count(db: impl PgExecutor<'_>) -> StoreResult<i64> {
 /// Deletes published events older than `before` (housekeeping); returns how many.
 pub async fn purge_published(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> StoreResult<u64> {
     let deleted = sqlx::query(
-        "DELETE FROM ingress_spool WHERE published_at IS NOT NULL AND published_at < $1",
+        "DELETE FROM event_outbox WHERE published_at IS NOT NULL AND published_at < $1",
     )
     .bind(before)
     .execute(db)

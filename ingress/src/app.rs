@@ -3,7 +3,8 @@
 //!
 //! Contract of [`Ingress::spawn`]: binds `listen`, serves until the root's token is cancelled,
 //! then stops accepting and lets in-flight requests finish (they are tracked by the root, so
-//! `ShutdownRoot::drain` waits for them); the spool drainer runs on the same root.
+//! `ShutdownRoot::drain` waits for them); the outbox drainer (which publishes the spool) runs
+//! on the same root.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,16 +17,14 @@ use sqlx::PgPool;
 use switchyard_partners::dujiao::DujiaoVerifier;
 use switchyard_runtime::shutdown::ShutdownRoot;
 use switchyard_store::crypto::SecretBox;
-use switchyard_topics::{KafkaConfig, ProduceError, Producer};
+use switchyard_topics::{KafkaConfig, OutboxDrainer, ProduceError, Producer};
 
 use crate::config::IngressConfig;
 use crate::connections::ConnectionCache;
-use crate::drainer::SpoolDrainer;
 use crate::edge::{guard, Admission, EdgeLimits};
 use crate::metrics::IngressMetrics;
 use crate::publish::DurablePublisher;
 use crate::state::{AppState, Shared};
-use crate::ttl_cache::TtlCache;
 use crate::ttl_cache::TtlCache;
 use crate::{daojia, dstore, dujiao, operator, vending};
 
@@ -55,7 +54,7 @@ pub struct Ingress {
 
 impl Ingress {
     /// Builds the ingress; registers its metrics on `registry`. `producer` (the process's shared
-    /// producer) is used by the spool drainer; requests use a producer bounded by the ack budget.
+    /// producer) is used by the outbox drainer; requests use a producer bounded by the ack budget.
     pub fn new(
         config: IngressConfig,
         pool: PgPool,
@@ -75,7 +74,6 @@ impl Ingress {
         let state = AppState::new(Shared {
             dujiao: DujiaoVerifier::new(config.replay_cache_size),
             connections: ConnectionCache::new(config.connection_cache_ttl()),
-            credentials: TtlCache::new(config.connection_cache_ttl()),
             credentials: TtlCache::new(config.connection_cache_ttl()),
             topic_prefix: kafka_config.topic_prefix.clone(),
             config,
@@ -120,19 +118,20 @@ impl Ingress {
         operator::routes(self.state.clone(), admin_token)
     }
 
-    /// The spool drainer, for callers that drive rounds themselves (tests, tools).
-    pub fn spool_drainer(&self) -> SpoolDrainer {
-        SpoolDrainer::new(
+    /// The outbox drainer (it publishes the spool; while the spool holds events, requests are
+    /// spooled behind them), for callers that drive rounds themselves (tests, tools).
+    pub fn spool_drainer(&self) -> OutboxDrainer {
+        OutboxDrainer::new(
             self.state.pool.clone(),
             self.drainer_producer.clone(),
             self.state.config.spool_batch_size,
             self.drain_timeout,
-            self.state.publisher.spool_pending_flag(),
-            self.state.metrics.clone(),
         )
+        .clearing_when_empty(self.state.publisher.spool_pending_flag())
+        .counting(self.state.metrics.drained.clone())
     }
 
-    /// Binds the listener, serves on `root`, and starts the spool drainer; returns the bound
+    /// Binds the listener, serves on `root`, and starts the outbox drainer; returns the bound
     /// address (useful with port 0).
     pub async fn spawn(&self, root: &ShutdownRoot) -> Result<SocketAddr, IngressError> {
         let address = self.state.config.listen;

@@ -2,7 +2,8 @@
 //!
 //! Contract: a partner gets success only for an event that is durable — confirmed by the broker
 //! (acks=all) or written to the Postgres spool when the broker cannot confirm within the ack
-//! budget ([`publish`]); the spool is drained in order when the broker is back ([`drainer`]).
+//! budget ([`publish`]); the spool is drained in order when the broker is back (the shared
+//! outbox drainer, `switchyard_topics::outbox`).
 //! Bad signatures, stale timestamps, unknown keys, malformed or oversized bodies get the
 //! partner's own error and never reach a topic. Repeated pushes get the first answer and produce
 //! nothing ([`deliver`]). Beyond `max_in_flight` requests the ingress sheds at once ([`edge`]).
@@ -14,7 +15,6 @@ mod config;
 mod connections;
 mod daojia;
 mod deliver;
-mod drainer;
 mod dstore;
 mod dujiao;
 mod edge;
@@ -23,11 +23,9 @@ mod operator;
 mod publish;
 mod state;
 mod ttl_cache;
-mod ttl_cache;
 mod vending;
 
 pub use app::{Ingress, IngressError};
 pub use config::IngressConfig;
-pub use drainer::{DrainRound, SpoolDrainer};
 pub use metrics::IngressMetrics;
 pub use publish::{Durability, DurablePublisher, PublishError};

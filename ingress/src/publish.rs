@@ -4,20 +4,18 @@
 //! Contract: [`DurablePublisher::publish`] first tries the broker for 60 % of the ack budget,
 //! using a producer whose own `message.timeout.ms` is shorter still, so a record that
 //! timed out is not delivered later behind the spool's back. If the broker does not confirm, the
-//! event is written to `ingress_spool` within the rest of the budget and acknowledged
+//! event is written to the outbox (`event_outbox`) within the rest of the budget and acknowledged
 //! ([`Durability::Spooled`]). While the spool holds undelivered events, new events go straight to
 //! it, so the drainer publishes them in arrival order and requests stop waiting on a dead broker.
 //! When neither takes the event the caller gets [`PublishError::Unavailable`] and must answer the
 //! partner's retryable failure — never success.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use switchyard_store::spool::{self, NewSpooledEvent};
-use switchyard_topics::{EncodedEvent, KafkaConfig, ProduceError, Producer};
+use switchyard_topics::{outbox, EncodedEvent, KafkaConfig, ProduceError, Producer};
 
 use crate::metrics::IngressMetrics;
 
@@ -106,19 +104,7 @@ impl DurablePublisher {
     }
 
     async fn spool(&self, event: &EncodedEvent) -> Result<Durability, PublishError> {
-        let headers: BTreeMap<String, String> = event
-            .headers
-            .iter()
-            .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value).into_owned()))
-            .collect();
-        let row = NewSpooledEvent {
-            event_id: event.event_id,
-            topic: &event.topic,
-            key: Some(event.key.as_bytes()),
-            payload: &event.payload,
-            headers: &headers,
-        };
-        let insert = spool::insert(&self.pool, &row);
+        let insert = outbox::write(&self.pool, event);
         match tokio::time::timeout(self.spool_timeout, insert).await {
             Ok(Ok(_)) => {
                 self.spool_pending.store(true, Ordering::Release);

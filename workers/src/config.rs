@@ -23,7 +23,8 @@ pub struct WorkersConfig {
     /// How long a claimed procurement or callback is reserved for the process that claimed it;
     /// when that process dies, another takes over after this (scaled).
     pub claim_lease_secs: u64,
-    /// How often due retries (procurement) and due callbacks (relay) are looked for.
+    /// How often due retries (procurement), due callbacks (relay) and unpublished outbox events
+    /// are looked for (a commit in this process wakes its outbox drainer at once).
     pub poll_interval_ms: u64,
     /// Due rows taken per poll.
     pub poll_batch: i64,

@@ -29,6 +29,7 @@ pub struct WorkerMetrics {
     pub runner: RunnerMetrics,
     pub(crate) attempts: Family<AttemptLabels, Counter>,
     pub(crate) relays: Family<RelayLabels, Counter>,
+    pub(crate) outbox_published: Counter,
 }
 
 impl WorkerMetrics {
@@ -47,6 +48,11 @@ impl WorkerMetrics {
             "switchyard_callback_relays",
             "Callbacks relayed to downstream sites, by outcome",
             metrics.relays.clone(),
+        );
+        registry.register(
+            "switchyard_outbox_published",
+            "Outbox events this process's worker drainers published to the broker",
+            metrics.outbox_published.clone(),
         );
         metrics
     }

@@ -7,15 +7,15 @@
 //! automatic cancel or refund) when one cannot be placed, `partially_delivered` when some are
 //! fulfilled, `procuring` otherwise. Parents already canceled, refunded, completed or rejected
 //! are never touched. A change of a downstream Dujiao-Next order queues its callback in the same
-//! transaction (see [`crate::downstream`]). [`publish`] announces a change after the commit.
-
-use std::time::Duration;
+//! transaction (see [`crate::downstream`]), and [`announce`] writes its `orders.status-changed`
+//! into the outbox in that transaction too: the event exists exactly when the change commits and
+//! the outbox drainer publishes it even if this process dies right after the commit.
 
 use sqlx::PgConnection;
 use switchyard_store::orders::{Channel, OrderStatus};
 use switchyard_store::procurement::{self, ProcurementStatus};
 use switchyard_topics::events::{self, OrderStatusChanged, StatusSource};
-use switchyard_topics::{encode, EventMeta, KafkaConfig, Producer};
+use switchyard_topics::{encode, outbox, EventMeta, KafkaConfig};
 use uuid::Uuid;
 
 use crate::downstream;
@@ -29,9 +29,6 @@ const FOLLOWS_SUB_ORDERS: [OrderStatus; 4] = [
     OrderStatus::PartiallyDelivered,
     OrderStatus::Failed,
 ];
-
-/// How long publishing one status event may wait for the broker.
-const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A parent order moved.
 #[derive(Debug, Clone)]
@@ -96,10 +93,11 @@ pub async fn refresh(
     }))
 }
 
-/// Publishes `orders.status-changed` for a committed change (operator orders have no channel
-/// to tell and are skipped).
-pub async fn publish(
-    producer: &Producer,
+/// Writes `orders.status-changed` for `change` into the outbox inside the caller's transaction
+/// (operator orders have no channel to tell and are skipped). Call [`outbox::wake`] after the
+/// commit.
+pub async fn announce(
+    conn: &mut PgConnection,
     kafka: &KafkaConfig,
     change: &ParentChange,
     source: StatusSource,
@@ -120,10 +118,10 @@ pub async fn publish(
         reason: reason.map(str::to_owned),
         refunded_amount: None,
         delivered_at,
-        changed_at: chrono::Utc::now().timestamp_millis(),
+        changed_at: change.order.updated_at.timestamp_millis(),
     };
     let encoded = encode(kafka, &event, EventMeta::new())?;
-    producer.send(&encoded, PUBLISH_TIMEOUT).await?;
+    outbox::write(&mut *conn, &encoded).await?;
     Ok(())
 }
 

@@ -3,16 +3,19 @@
 //! Contract: [`build`] validates the configuration and prepares the runner without touching
 //! the network (metrics are registered by the caller, once per process, with
 //! [`WorkerMetrics::register`]); [`Worker::run`] ensures the runner's retry table, then runs the
-//! consumer and the worker's loop (procurer: due retries; callback-relayer: callback sender)
-//! until `shutdown`, drains both, and returns the runner's outcome.
+//! consumer, the worker's loop (procurer: due retries; callback-relayer: callback sender) and an
+//! outbox drainer (publishing the events this and every other process committed; one drains at
+//! a time) until `shutdown`, stops them, runs a last outbox round, and returns the runner's
+//! outcome.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use prometheus_client::registry::Registry;
 use sqlx::PgPool;
-use switchyard_topics::{Runner, PARKED_EVENTS_DDL};
+use switchyard_topics::{OutboxDrainer, Runner, PARKED_EVENTS_DDL};
 use tokio_util::sync::CancellationToken;
 
 use crate::callback_relayer::{self, CallbackRelayer, Relayer};
@@ -22,10 +25,15 @@ use crate::metrics::WorkerMetrics;
 use crate::name::WorkerName;
 use crate::procurer::{self, Placer, Procurer};
 
+/// Outbox events published per drainer round.
+const OUTBOX_BATCH: i64 = 500;
+
 /// A worker ready to run.
 pub struct Worker {
     name: WorkerName,
     pool: PgPool,
+    drainer: OutboxDrainer,
+    drain_interval: Duration,
     kind: Kind,
 }
 
@@ -73,9 +81,21 @@ pub fn build(
             Kind::CallbackRelayer { runner, relayer }
         }
     };
+    // Longer than the producer's own message timeout: every drained record gets a definitive
+    // outcome before the drainer decides whether to mark it published.
+    let produce_timeout = Duration::from_millis(ctx.kafka.delivery_timeout_ms + 2_000);
+    let drainer = OutboxDrainer::new(
+        ctx.pool.clone(),
+        ctx.producer.clone(),
+        OUTBOX_BATCH,
+        produce_timeout,
+    )
+    .counting(metrics.outbox_published.clone());
     Ok(Worker {
         name,
         pool: ctx.pool,
+        drainer,
+        drain_interval: Duration::from_millis(ctx.config.poll_interval_ms),
         kind,
     })
 }
@@ -110,6 +130,9 @@ impl Worker {
         ensure_runner_tables(&self.pool).await?;
         let background = shutdown.child_token();
         tracing::info!(worker = %self.name, "worker starting");
+        let stop_draining = CancellationToken::new();
+        let last_round = self.drainer.clone();
+        let drainer = tokio::spawn(self.drainer.run(self.drain_interval, stop_draining.clone()));
         let outcome = match self.kind {
             Kind::Procurer { runner, placer } => {
                 let retries = tokio::spawn(procurer::retry::run(placer, background.clone()));
@@ -127,6 +150,13 @@ impl Worker {
                 outcome
             }
         };
+        // Once nothing commits here any more: one last round publishes what the final handlers
+        // committed; what it cannot publish stays in the outbox for the next drainer.
+        stop_draining.cancel();
+        let _ = drainer.await;
+        if let Err(error) = last_round.drain_once().await {
+            tracing::warn!(%error, "last outbox round failed; events stay for the next drainer");
+        }
         tracing::info!(worker = %self.name, "worker stopped");
         Ok(outcome?)
     }

@@ -7,8 +7,10 @@
 //!   ([`upstream`]); a dispense result is confirmed by querying the vending order back
 //!   ([`vending`]). Until confirmed, the event is retried (transient), never applied.
 //! - The confirmed status and content are stored on the sub-order, the parent is re-derived
-//!   ([`crate::parent`]) and the event id is recorded, all in one transaction: a redelivered
-//!   event changes nothing. Mapped products are delivered only this way, never locally.
+//!   ([`crate::parent`]), its `orders.status-changed` is written into the outbox and the event id
+//!   is recorded, all in one transaction: a redelivered event changes nothing, and the status
+//!   event exists exactly when the change commits. Mapped products are delivered only this way,
+//!   never locally.
 //! - When the parent came from a downstream Dujiao-Next site, its callback is queued in that
 //!   transaction and the [`sender`] loop delivers it: signed with that site's credential over
 //!   the literal path `/api/v1/upstream/callback`, retried on `relay.schedule_secs` (scaled),
@@ -22,11 +24,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use switchyard_store::crypto::SecretBox;
 use switchyard_topics::events::{StatusSource, UpstreamCallbackReceived, VendingDispenseResult};
 use switchyard_topics::{
-    decode, CodecError, Consumable, Delivery, Event, Handler, HandlerError, KafkaConfig, Producer,
+    decode, outbox, CodecError, Consumable, Delivery, Event, Handler, HandlerError, KafkaConfig,
 };
 
 use crate::clients::PartnerClients;
@@ -65,7 +67,6 @@ impl Consumable for RelayerEvent {
 /// Shared state of the relayer's handler and sender loop.
 pub struct Relayer {
     pub(crate) pool: PgPool,
-    pub(crate) producer: Producer,
     pub(crate) kafka: KafkaConfig,
     pub(crate) secrets: SecretBox,
     pub(crate) config: WorkersConfig,
@@ -79,7 +80,6 @@ impl Relayer {
         let timeout = std::time::Duration::from_millis(ctx.config.partner_timeout_ms);
         Self {
             pool: ctx.pool.clone(),
-            producer: ctx.producer.clone(),
             kafka: ctx.kafka.clone(),
             secrets: ctx.secrets.clone(),
             config: ctx.config.clone(),
@@ -88,17 +88,25 @@ impl Relayer {
         }
     }
 
-    /// After a commit: wake the sender and announce the parent's change.
-    async fn announce(&self, change: Option<ParentChange>, reason: Option<&str>) {
+    /// Inside the applying transaction: writes the parent's change, if any, into the outbox.
+    async fn announce(
+        &self,
+        conn: &mut PgConnection,
+        change: Option<&ParentChange>,
+        reason: &str,
+    ) -> Result<(), StepError> {
         let Some(change) = change else {
-            return;
+            return Ok(());
         };
-        crate::downstream::wake_sender();
         let source = StatusSource::CallbackRelayer;
-        if let Err(error) =
-            parent::publish(&self.producer, &self.kafka, &change, source, reason).await
-        {
-            tracing::warn!(%error, "status change not published");
+        parent::announce(conn, &self.kafka, change, source, Some(reason)).await
+    }
+
+    /// After the commit: wake the outbox drainer and, when the parent moved, the callback sender.
+    fn committed(&self, parent_changed: bool) {
+        outbox::wake();
+        if parent_changed {
+            crate::downstream::wake_sender();
         }
     }
 }

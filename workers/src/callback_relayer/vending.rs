@@ -109,8 +109,9 @@ pub async fn apply(
         "dispense_failed".to_owned()
     };
     let change = parent::refresh(&mut tx, sub.order_id).await?;
+    relayer.announce(&mut tx, change.as_ref(), &reason).await?;
     tx.commit().await?;
-    relayer.announce(change, Some(&reason)).await;
+    relayer.committed(change.is_some());
     Ok(())
 }
 

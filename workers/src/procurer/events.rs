@@ -1,26 +1,26 @@
 //! `procurement.requested` and `procurement.results`: what the procurer tells the rest of the
 //! fleet (the reconciler and dashboards read them; nothing waits on them).
+//!
+//! Contract: each is written into the outbox in the transaction that records what it announces
+//! (the sub-order's creation, the attempt), so it exists exactly when that commits.
 
-use std::time::Duration;
-
+use sqlx::PgConnection;
 use switchyard_store::mappings::FulfillerKind;
 use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
 use switchyard_topics::events::{
     Fulfiller, Money, ProcurementOutcome, ProcurementRequested, ProcurementResult,
 };
-use switchyard_topics::{encode, EventMeta};
+use switchyard_topics::{encode, outbox, EventMeta, KafkaConfig};
 
 use super::attempt::AttemptResult;
-use super::place::Placer;
 use crate::error::StepError;
 use crate::parent::event_channel;
 use crate::store::ParentRow;
 
-const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// Announces a new sub-order with a remote fulfiller (local stock is not a procurement).
-pub async fn publish_requested(
-    placer: &Placer,
+pub async fn announce_requested(
+    conn: &mut PgConnection,
+    kafka: &KafkaConfig,
     order: &ParentRow,
     sub: &ProcurementOrder,
 ) -> Result<(), StepError> {
@@ -41,23 +41,22 @@ pub async fn publish_requested(
         amount: Money::new(sub.amount_minor, sub.currency.as_str()),
         requested_at: chrono::Utc::now().timestamp_millis(),
     };
-    let encoded = encode(placer.kafka(), &event, EventMeta::new())?;
-    placer.producer().send(&encoded, PUBLISH_TIMEOUT).await?;
+    let encoded = encode(kafka, &event, EventMeta::new())?;
+    outbox::write(&mut *conn, &encoded).await?;
     Ok(())
 }
 
 /// Announces the outcome of one attempt.
-pub async fn publish_result(
-    placer: &Placer,
+pub async fn announce_result(
+    conn: &mut PgConnection,
+    kafka: &KafkaConfig,
+    order: &ParentRow,
     sub: &ProcurementOrder,
     result: &AttemptResult,
     attempt: i32,
     retrying: bool,
 ) -> Result<(), StepError> {
     let Some(fulfiller) = fulfiller(sub) else {
-        return Ok(());
-    };
-    let Some(order) = crate::store::order(placer.pool(), sub.order_id).await? else {
         return Ok(());
     };
     let Some(channel) = event_channel(order.channel) else {
@@ -95,7 +94,7 @@ pub async fn publish_result(
         procurement_id: sub.id.to_string(),
         order_id: order.id.to_string(),
         channel,
-        channel_order_id: order.channel_order_id,
+        channel_order_id: order.channel_order_id.clone(),
         fulfiller,
         connection_id: sub
             .connection_id
@@ -110,8 +109,8 @@ pub async fn publish_result(
         attempt,
         decided_at: chrono::Utc::now().timestamp_millis(),
     };
-    let encoded = encode(placer.kafka(), &event, EventMeta::new())?;
-    placer.producer().send(&encoded, PUBLISH_TIMEOUT).await?;
+    let encoded = encode(kafka, &event, EventMeta::new())?;
+    outbox::write(&mut *conn, &encoded).await?;
     Ok(())
 }
 

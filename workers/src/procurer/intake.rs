@@ -5,16 +5,18 @@
 //! redelivery). Either way the answer lists the sub-orders still waiting for their first
 //! attempt, so a crash between recording and placing is finished by the redelivered event. An
 //! order that cannot be split (an unmapped line, a switched-off mapping) becomes `failed` — an
-//! operator's exception — with the reason in the status event.
+//! operator's exception — with the reason in the status event. The status event and one
+//! `procurement.requested` per new sub-order are written into the outbox in that transaction.
 
 use switchyard_store::mappings;
 use switchyard_store::orders::{self, OrderStatus};
 use switchyard_store::procurement::{self, NewProcurement, ProcurementStatus, SourceType};
 use switchyard_store::StoreError;
 use switchyard_topics::events::StatusSource;
+use switchyard_topics::outbox;
 use uuid::Uuid;
 
-use super::events::publish_requested;
+use super::events::announce_requested;
 use super::place::Placer;
 use super::plan;
 use crate::error::StepError;
@@ -75,6 +77,13 @@ pub async fn record_sub_orders(placer: &Placer, order_id: Uuid) -> Result<Vec<Uu
             }
         }
     }
+    if let Some(change) = &change {
+        let source = StatusSource::Procurer;
+        parent::announce(&mut tx, placer.kafka(), change, source, reason.as_deref()).await?;
+    }
+    for sub in &created {
+        announce_requested(&mut tx, placer.kafka(), &order, sub).await?;
+    }
     let waiting: Vec<Uuid> = procurement::for_order(&mut *tx, order_id)
         .await?
         .into_iter()
@@ -82,21 +91,9 @@ pub async fn record_sub_orders(placer: &Placer, order_id: Uuid) -> Result<Vec<Uu
         .map(|sub| sub.id)
         .collect();
     tx.commit().await?;
+    outbox::wake();
     if let Some(reason) = &reason {
         tracing::warn!(%order_id, reason, "order cannot be procured: operator exception");
-    }
-    if let Some(change) = change {
-        parent::publish(
-            placer.producer(),
-            placer.kafka(),
-            &change,
-            StatusSource::Procurer,
-            reason.as_deref(),
-        )
-        .await?;
-    }
-    for sub in &created {
-        publish_requested(placer, &order, sub).await?;
     }
     Ok(waiting)
 }

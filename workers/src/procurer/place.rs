@@ -1,10 +1,11 @@
-//! Placing one sub-order: claim it, make one attempt with its fulfiller, record the attempt and
-//! move the sub-order and its parent in one transaction, then announce what changed.
+//! Placing one sub-order: claim it, make one attempt with its fulfiller, then in one transaction
+//! record the attempt, move the sub-order and its parent, and write the events announcing them.
 //!
 //! Contract: see the module header of [`crate::procurer`]. Partner answers become attempts;
 //! only database trouble is an error here (the lease then runs out and the sub-order is tried
-//! again). Events are published after the commit; a publish failure is logged, not retried
-//! (the database is the record; the events inform).
+//! again). `procurement.results` and `orders.status-changed` go through the outbox in the same
+//! transaction, so they exist exactly when the attempt is recorded and are published by the
+//! outbox drainer, even if this process dies right after the commit.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -14,23 +15,23 @@ use switchyard_store::procurement::{
     self, AttemptOutcome, AttemptReport, ProcurementOrder, ProcurementStatus,
 };
 use switchyard_topics::events::StatusSource;
-use switchyard_topics::{KafkaConfig, Producer};
+use switchyard_topics::{outbox, KafkaConfig};
 use uuid::Uuid;
 
 use super::attempt::{AttemptResult, PartnerFailure};
-use super::events::publish_result;
+use super::events::announce_result;
 use super::{dujiao, local, vending, wdt};
 use crate::clients::PartnerClients;
 use crate::config::WorkersConfig;
 use crate::context::WorkerContext;
 use crate::error::StepError;
 use crate::metrics::WorkerMetrics;
+use crate::store::ParentRow;
 use crate::{downstream, parent, store};
 
 /// Places sub-orders; shared by the handler and the retry loop.
 pub struct Placer {
     pool: PgPool,
-    producer: Producer,
     kafka: KafkaConfig,
     config: WorkersConfig,
     clients: PartnerClients,
@@ -43,7 +44,6 @@ impl Placer {
         let timeout = std::time::Duration::from_millis(ctx.config.partner_timeout_ms);
         Self {
             pool: ctx.pool.clone(),
-            producer: ctx.producer.clone(),
             kafka: ctx.kafka.clone(),
             config: ctx.config.clone(),
             clients: PartnerClients::new(ctx.pool.clone(), ctx.secrets.clone(), timeout),
@@ -53,10 +53,6 @@ impl Placer {
 
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
-    }
-
-    pub(crate) fn producer(&self) -> &Producer {
-        &self.producer
     }
 
     pub(crate) fn kafka(&self) -> &KafkaConfig {
@@ -99,10 +95,15 @@ impl Placer {
                 "sub-order has no fulfiller",
             )),
         };
-        self.finish(&sub, result).await
+        self.finish(&order, &sub, result).await
     }
 
-    async fn finish(&self, sub: &ProcurementOrder, result: AttemptResult) -> Result<(), StepError> {
+    async fn finish(
+        &self,
+        order: &ParentRow,
+        sub: &ProcurementOrder,
+        result: AttemptResult,
+    ) -> Result<(), StepError> {
         let retry_at = match &result {
             AttemptResult::Failed(failure) if failure.transient => self.retry_at(sub).await?,
             _ => None,
@@ -136,7 +137,23 @@ impl Placer {
             AttemptResult::Failed(_) => {}
         }
         let change = parent::refresh(&mut tx, sub.order_id).await?;
+        let retrying = retry_at.is_some();
+        announce_result(
+            &mut tx,
+            &self.kafka,
+            order,
+            sub,
+            &result,
+            attempt.attempt_no,
+            retrying,
+        )
+        .await?;
+        if let Some(change) = &change {
+            let source = StatusSource::Procurer;
+            parent::announce(&mut tx, &self.kafka, change, source, reason.as_deref()).await?;
+        }
         tx.commit().await?;
+        outbox::wake();
 
         let fulfiller = sub.fulfiller.map_or("none", |kind| kind.as_str());
         self.metrics.attempt(fulfiller, report.outcome.as_str());
@@ -145,30 +162,12 @@ impl Placer {
                 attempt = attempt.attempt_no,
                 code = failure.code.as_deref().unwrap_or(""),
                 error = %failure.message,
-                retry = retry_at.is_some(),
+                retry = retrying,
                 "procurement attempt failed"
             );
         }
         if change.is_some() {
             downstream::wake_sender();
-        }
-        let published = async {
-            publish_result(self, sub, &result, attempt.attempt_no, retry_at.is_some()).await?;
-            if let Some(change) = &change {
-                let source = StatusSource::Procurer;
-                parent::publish(
-                    &self.producer,
-                    &self.kafka,
-                    change,
-                    source,
-                    reason.as_deref(),
-                )
-                .await?;
-            }
-            Ok::<_, StepError>(())
-        };
-        if let Err(error) = published.await {
-            tracing::warn!(%error, "procurement events not published");
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 mod cancel;
 mod procurement;
 mod relay;
+mod status_events;
 mod support;
 mod vending;
 mod wdt;

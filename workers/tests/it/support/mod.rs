@@ -124,6 +124,11 @@ impl Hub {
 
     /// Stops the workers and waits for them to drain.
     pub async fn stop(mut self) {
+        self.stop_workers().await;
+    }
+
+    /// Stops the workers (and their outbox drainers), keeping the database.
+    pub async fn stop_workers(&mut self) {
         self.shutdown.cancel();
         for worker in self.workers.drain(..) {
             let _ = worker.await;

@@ -127,7 +127,7 @@ impl Ingress {
             self.state.config.spool_batch_size,
             self.drain_timeout,
         )
-        .clearing_when_empty(self.state.publisher.spool_pending_flag())
+        .settling(self.state.publisher.spool_fence())
         .counting(self.state.metrics.drained.clone())
     }
 

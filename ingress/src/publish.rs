@@ -5,17 +5,19 @@
 //! using a producer whose own `message.timeout.ms` is shorter still, so a record that
 //! timed out is not delivered later behind the spool's back. If the broker does not confirm, the
 //! event is written to the outbox (`event_outbox`) within the rest of the budget and acknowledged
-//! ([`Durability::Spooled`]). While the spool holds undelivered events, new events go straight to
-//! it, so the drainer publishes them in arrival order and requests stop waiting on a dead broker.
+//! ([`Durability::Spooled`]). While events this ingress spooled are unpublished (its
+//! [`OutboxFence`]; events other writers put in the outbox do not count), new events go straight
+//! to the outbox too, so the drainer publishes them in arrival order and requests stop waiting on a
+//! dead broker.
 //! When neither takes the event the caller gets [`PublishError::Unavailable`] and must answer the
 //! partner's retryable failure — never success.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use switchyard_topics::{outbox, EncodedEvent, KafkaConfig, ProduceError, Producer};
+use switchyard_topics::outbox::{self, OutboxFence};
+use switchyard_topics::{EncodedEvent, KafkaConfig, ProduceError, Producer};
 
 use crate::metrics::IngressMetrics;
 
@@ -46,7 +48,7 @@ pub struct DurablePublisher {
     pool: PgPool,
     produce_timeout: Duration,
     spool_timeout: Duration,
-    spool_pending: Arc<AtomicBool>,
+    spool_fence: Arc<OutboxFence>,
     metrics: IngressMetrics,
 }
 
@@ -72,7 +74,7 @@ impl DurablePublisher {
                 .saturating_sub(produce_timeout)
                 .max(Duration::from_millis(50)),
             // Unknown at start: a previous process may have left events behind.
-            spool_pending: Arc::new(AtomicBool::new(true)),
+            spool_fence: Arc::new(OutboxFence::unknown()),
             metrics,
         })
     }
@@ -84,14 +86,14 @@ impl DurablePublisher {
         }
     }
 
-    /// The flag the drainer clears once the spool is empty.
-    pub(crate) fn spool_pending_flag(&self) -> Arc<AtomicBool> {
-        self.spool_pending.clone()
+    /// The fence drainers settle as this ingress's spooled events get published.
+    pub(crate) fn spool_fence(&self) -> Arc<OutboxFence> {
+        self.spool_fence.clone()
     }
 
     /// Makes `event` durable (broker, else spool) or says why not.
     pub async fn publish(&self, event: &EncodedEvent) -> Result<Durability, PublishError> {
-        if !self.spool_pending.load(Ordering::Acquire) {
+        if !self.spool_fence.is_pending() {
             match self.producer.send(event, self.produce_timeout).await {
                 Ok(_) => return Ok(Durability::Broker),
                 Err(error) if !error.is_transient() => return Err(PublishError::Rejected(error)),
@@ -106,8 +108,8 @@ impl DurablePublisher {
     async fn spool(&self, event: &EncodedEvent) -> Result<Durability, PublishError> {
         let insert = outbox::write(&self.pool, event);
         match tokio::time::timeout(self.spool_timeout, insert).await {
-            Ok(Ok(_)) => {
-                self.spool_pending.store(true, Ordering::Release);
+            Ok(Ok(position)) => {
+                self.spool_fence.wrote(position.into_inner());
                 self.metrics.spooled.inc();
                 Ok(Durability::Spooled)
             }

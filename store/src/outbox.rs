@@ -124,6 +124,15 @@ pub async fn mark_published(db: impl PgExecutor<'_>, ids: &[i64]) -> StoreResult
     Ok(updated.rows_affected())
 }
 
+/// The oldest and newest ids waiting to be published (`None` when nothing waits).
+pub async fn unpublished_range(db: impl PgExecutor<'_>) -> StoreResult<(Option<i64>, Option<i64>)> {
+    let range =
+        sqlx::query_as("SELECT min(id), max(id) FROM event_outbox WHERE published_at IS NULL")
+            .fetch_one(db)
+            .await?;
+    Ok(range)
+}
+
 /// How many events wait to be published (a readiness and metrics signal).
 pub async fn pending_count(db: impl PgExecutor<'_>) -> StoreResult<i64> {
     let count = sqlx::query_scalar("SELECT count(*) FROM event_outbox WHERE published_at IS NULL")

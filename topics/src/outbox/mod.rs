@@ -14,10 +14,13 @@
 //!   per-key order holds. An event not confirmed stays for a later round: a crash between produce
 //!   and mark can only duplicate it (same event id; consumers deduplicate), never lose it.
 //! - A drainer polls every `interval` and runs at once when this process calls [`wake`] after a
-//!   commit, and again at once while rounds publish. A locked round that finds nothing pending
-//!   clears the caller's "pending" flag, if one was given. Published rows are purged after a day.
+//!   commit, and again at once while rounds publish. Every round, locked or not, settles the
+//!   writer's [`OutboxFence`] if one was given. Published rows are purged after a day.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+mod fence;
+
+pub use fence::OutboxFence;
+
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -87,7 +90,7 @@ pub struct OutboxDrainer {
     producer: Producer,
     batch_size: i64,
     produce_timeout: Duration,
-    pending_flag: Option<Arc<AtomicBool>>,
+    fence: Option<Arc<OutboxFence>>,
     published_counter: Option<Counter>,
 }
 
@@ -106,14 +109,14 @@ impl OutboxDrainer {
             producer,
             batch_size: batch_size.max(1),
             produce_timeout,
-            pending_flag: None,
+            fence: None,
             published_counter: None,
         }
     }
 
-    /// Clears `flag` whenever a round of this drainer finds nothing pending.
-    pub fn clearing_when_empty(mut self, flag: Arc<AtomicBool>) -> Self {
-        self.pending_flag = Some(flag);
+    /// Settles `fence` after every round (see [`OutboxFence`]).
+    pub fn settling(mut self, fence: Arc<OutboxFence>) -> Self {
+        self.fence = Some(fence);
         self
     }
 
@@ -156,8 +159,19 @@ impl OutboxDrainer {
         }
     }
 
-    /// One round: publish the oldest unpublished events and mark the confirmed ones.
+    /// One round: publish the oldest unpublished events and mark the confirmed ones, then settle
+    /// the fence.
     pub async fn drain_once(&self) -> Result<DrainRound, StoreError> {
+        let written = self.fence.as_ref().map(|fence| fence.written());
+        let round = self.publish_round().await?;
+        if let (Some(fence), Some(written)) = (&self.fence, written) {
+            let (oldest, newest) = outbox::unpublished_range(&self.pool).await?;
+            fence.settle(written, oldest, newest);
+        }
+        Ok(round)
+    }
+
+    async fn publish_round(&self) -> Result<DrainRound, StoreError> {
         let mut tx = self.pool.begin().await?;
         let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
             .bind(DRAIN_LOCK)
@@ -173,9 +187,6 @@ impl OutboxDrainer {
         let batch = outbox::next_batch(&mut *tx, self.batch_size).await?;
         if batch.is_empty() {
             tx.commit().await?;
-            if let Some(flag) = &self.pending_flag {
-                flag.store(false, Ordering::Release);
-            }
             return Ok(DrainRound {
                 locked: true,
                 published: 0,

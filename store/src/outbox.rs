@@ -7,7 +7,8 @@
 //! returns unpublished events in id order and [`mark_published`] retires them, so a drainer that
 //! publishes a batch and then marks it keeps per-key order (writers of one key serialise on that
 //! key's row, so their ids follow their commits); a crash between the two republishes the batch,
-//! which consumers absorb through `processed_events`. Run one drainer per database at a time
+//! which consumers absorb through `processed_events`. [`mark_refused`] takes an event the broker
+//! refuses for good out of the queue, keeping it with the reason. Run one drainer per database at a time
 //! (the drainer in `switchyard-topics` takes an advisory lock).
 
 use std::collections::BTreeMap;
@@ -94,7 +95,7 @@ pub async fn insert(
 pub async fn next_batch(db: impl PgExecutor<'_>, limit: i64) -> StoreResult<Vec<OutboxEvent>> {
     let rows = sqlx::query_as::<_, OutboxRow>(
         "SELECT id, event_id, topic, key, payload, headers, created_at
-         FROM event_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+         FROM event_outbox WHERE published_at IS NULL AND refused_at IS NULL ORDER BY id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(db)
@@ -126,18 +127,44 @@ pub async fn mark_published(db: impl PgExecutor<'_>, ids: &[i64]) -> StoreResult
 
 /// The oldest and newest ids waiting to be published (`None` when nothing waits).
 pub async fn unpublished_range(db: impl PgExecutor<'_>) -> StoreResult<(Option<i64>, Option<i64>)> {
-    let range =
-        sqlx::query_as("SELECT min(id), max(id) FROM event_outbox WHERE published_at IS NULL")
+    let range = sqlx::query_as(
+        "SELECT min(id), max(id) FROM event_outbox
+             WHERE published_at IS NULL AND refused_at IS NULL",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(range)
+}
+
+/// Takes an event the broker refused for good out of the drain queue, keeping it with `refusal`.
+pub async fn mark_refused(db: impl PgExecutor<'_>, id: i64, refusal: &str) -> StoreResult<bool> {
+    let updated = sqlx::query(
+        "UPDATE event_outbox SET refused_at = now(), refusal = $2
+         WHERE id = $1 AND published_at IS NULL AND refused_at IS NULL",
+    )
+    .bind(id)
+    .bind(refusal)
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// How many events the broker refused for good (kept for an operator).
+pub async fn refused_count(db: impl PgExecutor<'_>) -> StoreResult<i64> {
+    let count =
+        sqlx::query_scalar("SELECT count(*) FROM event_outbox WHERE refused_at IS NOT NULL")
             .fetch_one(db)
             .await?;
-    Ok(range)
+    Ok(count)
 }
 
 /// How many events wait to be published (a readiness and metrics signal).
 pub async fn pending_count(db: impl PgExecutor<'_>) -> StoreResult<i64> {
-    let count = sqlx::query_scalar("SELECT count(*) FROM event_outbox WHERE published_at IS NULL")
-        .fetch_one(db)
-        .await?;
+    let count = sqlx::query_scalar(
+        "SELECT count(*) FROM event_outbox WHERE published_at IS NULL AND refused_at IS NULL",
+    )
+    .fetch_one(db)
+    .await?;
     Ok(count)
 }
 

@@ -12,7 +12,9 @@
 //!   in the same transaction, so two drainers never publish one row twice. Writers of one key
 //!   serialise on that key's row (e.g. the order row lock), so id order is their commit order and
 //!   per-key order holds. An event not confirmed stays for a later round: a crash between produce
-//!   and mark can only duplicate it (same event id; consumers deduplicate), never lose it.
+//!   and mark can only duplicate it (same event id; consumers deduplicate), never lose it. An
+//!   event the broker refuses for good (too large, unknown topic) is taken out of the queue with
+//!   its reason (`refused_at`, `refusal`) and logged, instead of being retried every round.
 //! - A drainer polls every `interval` and runs at once when this process calls [`wake`] after a
 //!   commit, and again at once while rounds publish. Every round, locked or not, settles the
 //!   writer's [`OutboxFence`] if one was given. Published rows are purged after a day.
@@ -79,6 +81,8 @@ pub struct DrainRound {
     pub locked: bool,
     /// Events confirmed by the broker and marked published.
     pub published: usize,
+    /// Events the broker refused for good, taken out of the queue (kept with the reason).
+    pub refused: usize,
     /// Events still waiting (not confirmed this round).
     pub remaining: usize,
 }
@@ -181,6 +185,7 @@ impl OutboxDrainer {
             return Ok(DrainRound {
                 locked: false,
                 published: 0,
+                refused: 0,
                 remaining: 0,
             });
         }
@@ -190,6 +195,7 @@ impl OutboxDrainer {
             return Ok(DrainRound {
                 locked: true,
                 published: 0,
+                refused: 0,
                 remaining: 0,
             });
         }
@@ -207,6 +213,21 @@ impl OutboxDrainer {
         if !confirmed.is_empty() {
             outbox::mark_published(&mut *tx, &confirmed).await?;
         }
+        let mut refused = 0;
+        for ((id, event), result) in events.iter().zip(&results) {
+            let Err(error) = result else { continue };
+            if error.is_transient() {
+                continue; // a later round tries again
+            }
+            tracing::error!(
+                event_id = %event.event_id,
+                topic = %event.topic,
+                %error,
+                "the broker refused an outbox event for good; kept in event_outbox, no longer drained"
+            );
+            outbox::mark_refused(&mut *tx, *id, &error.to_string()).await?;
+            refused += 1;
+        }
         tx.commit().await?;
         if let Some(counter) = &self.published_counter {
             counter.inc_by(confirmed.len() as u64);
@@ -214,7 +235,8 @@ impl OutboxDrainer {
         Ok(DrainRound {
             locked: true,
             published: confirmed.len(),
-            remaining: events.len() - confirmed.len(),
+            refused,
+            remaining: events.len() - confirmed.len() - refused,
         })
     }
 }

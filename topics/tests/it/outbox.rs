@@ -244,3 +244,78 @@ fn child_writer_process() {
         std::future::pending::<()>().await;
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_the_broker_refuses_for_good_leaves_the_queue_and_the_rest_is_published() {
+    let config = test_config();
+    ensure_topics(&config).await.unwrap();
+    let db = test_database().await;
+    let pool = db.pool().clone();
+    // A record far over the producer's message.max.bytes can never be written.
+    let mut oversized = encode(&config, &stock_event("sku-big", 1), EventMeta::new()).unwrap();
+    oversized.payload = vec![0; 8 * 1024 * 1024];
+    let mut tx = pool.begin().await.unwrap();
+    outbox::write(&mut *tx, &oversized).await.unwrap();
+    tx.commit().await.unwrap();
+    let after = write(&config, &pool, 2, true).await;
+
+    let round = drainer(&config, &pool).drain_once().await.unwrap();
+    assert_eq!((round.published, round.refused, round.remaining), (1, 1, 0));
+    assert_eq!(
+        pending_count(&pool).await.unwrap(),
+        0,
+        "nothing left to retry"
+    );
+    let (refused_id, reason): (Uuid, String) =
+        sqlx::query_as("SELECT event_id, refusal FROM event_outbox WHERE refused_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(refused_id, oversized.event_id, "the refused event is kept");
+    assert!(reason.contains("rejected permanently"), "{reason}");
+    assert_eq!(published_until(&config, after).await, vec![after]);
+    let next = drainer(&config, &pool).drain_once().await.unwrap();
+    assert_eq!((next.published, next.refused), (0, 0), "not retried");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writers_fence_opens_once_its_own_rows_are_published_whatever_others_left() {
+    let config = test_config();
+    ensure_topics(&config).await.unwrap();
+    let db = test_database().await;
+    let pool = db.pool().clone();
+    let fence = std::sync::Arc::new(outbox::OutboxFence::unknown());
+    let drainer = drainer(&config, &pool).settling(fence.clone());
+
+    // Our own spooled row: pending until a drainer published it.
+    let encoded = encode(&config, &stock_event("sku-2", 1), EventMeta::new()).unwrap();
+    let position = outbox::write(&pool, &encoded).await.unwrap().into_inner();
+    fence.wrote(position);
+    assert!(fence.is_pending());
+
+    // Another process holds the drain lock: this drainer publishes nothing, yet settles.
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(DRAIN_LOCK)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    drainer.drain_once().await.unwrap();
+    assert!(fence.is_pending(), "our row is still unpublished");
+    holder.rollback().await.unwrap();
+    drainer.drain_once().await.unwrap();
+    assert!(!fence.is_pending(), "our row is published");
+
+    // Rows other writers commit later do not close our fence, even while unpublished.
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(DRAIN_LOCK)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    write(&config, &pool, 3, true).await;
+    drainer.drain_once().await.unwrap();
+    assert_eq!(pending_count(&pool).await.unwrap(), 1);
+    assert!(!fence.is_pending(), "another writer's row is not ours");
+    holder.rollback().await.unwrap();
+}

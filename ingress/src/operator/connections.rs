@@ -151,10 +151,17 @@ pub(crate) async fn set_secret(
     }
 }
 
-/// How many acknowledged events still wait in the spool.
+/// How many outbox events still wait for the broker, and how many it refused for good.
 pub(crate) async fn spool_status(State(state): State<AppState>) -> Response {
-    match spool::pending_count(&state.pool).await {
-        Ok(pending) => Json(json!({ "pending": pending })).into_response(),
+    let counts = async {
+        let pending = spool::pending_count(&state.pool).await?;
+        let refused = spool::refused_count(&state.pool).await?;
+        Ok::<_, switchyard_store::StoreError>((pending, refused))
+    };
+    match counts.await {
+        Ok((pending, refused)) => {
+            Json(json!({ "pending": pending, "refused": refused })).into_response()
+        }
         Err(error) => store_problem(&error),
     }
 }

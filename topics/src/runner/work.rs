@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 use super::dead_letter::{send_dead_letter, GiveUp};
 use super::handler::{Consumable, Delivery, Handler, HandlerError};
+use std::collections::HashMap;
+
 use super::metrics::TopicCounters;
 use super::parking::{self, ParkedEvent, Record};
 use crate::config::KafkaConfig;
@@ -28,25 +30,21 @@ use crate::producer::Producer;
 /// Everything a work item needs; one per runner.
 pub(crate) struct Shared<H> {
     pub(crate) handler: H,
-    pub(crate) group: Arc<str>,
+    pub(crate) group: String,
     pub(crate) config: KafkaConfig,
     pub(crate) pool: PgPool,
     pub(crate) producer: Producer,
-    /// Counters per subscribed topic, resolved once (a short list: no hashing per event).
-    pub(crate) counters: Vec<(Arc<str>, TopicCounters)>,
+    /// Counters per subscribed topic.
+    pub(crate) counters: HashMap<String, TopicCounters>,
 }
 
 impl<H> Shared<H> {
     fn count(
         &self,
-        topic: &Arc<str>,
+        topic: &str,
         pick: impl Fn(&TopicCounters) -> &prometheus_client::metrics::counter::Counter,
     ) {
-        let found = self
-            .counters
-            .iter()
-            .find(|(known, _)| Arc::ptr_eq(known, topic) || **known == **topic);
-        if let Some((_, counters)) = found {
+        if let Some(counters) = self.counters.get(topic) {
             pick(counters).inc();
         }
     }
@@ -280,8 +278,8 @@ async fn decode_and_handle<H: Handler>(
 ) -> Result<(), HandlerError> {
     let event_id = record
         .headers
-        .get(headers::EVENT_ID)
-        .and_then(|text| Uuid::try_parse_ascii(text).ok())
+        .get_str(headers::EVENT_ID)
+        .and_then(|text| Uuid::parse_str(text).ok())
         .ok_or_else(|| {
             HandlerError::permanent("undecodable: missing or invalid event-id header")
         })?;
@@ -294,8 +292,8 @@ async fn decode_and_handle<H: Handler>(
         .map_err(|e| HandlerError::permanent(format!("undecodable: {e}")))?;
     let delivery = Delivery {
         event_id,
-        key: Arc::clone(&record.key),
-        topic: Arc::clone(&record.topic),
+        key: record.key.to_string(),
+        topic: record.topic.to_string(),
         partition: record.partition,
         offset: record.offset,
         attempt,
@@ -303,7 +301,7 @@ async fn decode_and_handle<H: Handler>(
             .headers
             .get_str(headers::TRACEPARENT)
             .map(str::to_owned),
-        consumer_group: Arc::clone(&shared.group),
+        consumer_group: shared.group.clone(),
     };
     match AssertUnwindSafe(shared.handler.handle(event, &delivery))
         .catch_unwind()

@@ -30,6 +30,17 @@ const COMMITTED: &str = "outbox-writer-committed=";
 /// Same lock id as the drainer's ("SYSPOOL").
 const DRAIN_LOCK: i64 = 0x0053_5953_504f_4f4c;
 
+/// Takes the drain lock as another drainer mid-round would; rolling back releases it.
+async fn hold_drain_lock(pool: &PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(DRAIN_LOCK)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    holder
+}
+
 fn drainer(config: &KafkaConfig, pool: &PgPool) -> OutboxDrainer {
     OutboxDrainer::new(
         pool.clone(),
@@ -118,12 +129,7 @@ async fn only_committed_events_are_published_once_each_in_order_by_racing_draine
 
     // Another drainer mid-round holds the lock: this one publishes nothing meanwhile.
     let committed_first = write(&config, &pool, 0, true).await;
-    let mut holder = pool.begin().await.unwrap();
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(DRAIN_LOCK)
-        .execute(&mut *holder)
-        .await
-        .unwrap();
+    let holder = hold_drain_lock(&pool).await;
     let round = drainer(&config, &pool).drain_once().await.unwrap();
     assert!(!round.locked);
     assert_eq!(round.published, 0);
@@ -294,12 +300,7 @@ async fn a_writers_fence_opens_once_its_own_rows_are_published_whatever_others_l
     assert!(fence.is_pending());
 
     // Another process holds the drain lock: this drainer publishes nothing, yet settles.
-    let mut holder = pool.begin().await.unwrap();
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(DRAIN_LOCK)
-        .execute(&mut *holder)
-        .await
-        .unwrap();
+    let holder = hold_drain_lock(&pool).await;
     drainer.drain_once().await.unwrap();
     assert!(fence.is_pending(), "our row is still unpublished");
     holder.rollback().await.unwrap();
@@ -307,12 +308,7 @@ async fn a_writers_fence_opens_once_its_own_rows_are_published_whatever_others_l
     assert!(!fence.is_pending(), "our row is published");
 
     // Rows other writers commit later do not close our fence, even while unpublished.
-    let mut holder = pool.begin().await.unwrap();
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(DRAIN_LOCK)
-        .execute(&mut *holder)
-        .await
-        .unwrap();
+    let holder = hold_drain_lock(&pool).await;
     write(&config, &pool, 3, true).await;
     drainer.drain_once().await.unwrap();
     assert_eq!(pending_count(&pool).await.unwrap(), 1);

@@ -10,6 +10,7 @@
 use sqlx::{Acquire, PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::catalog::Sku;
 use crate::error::{StoreError, StoreResult};
 use crate::orders::{self, Channel, NewOrder, NewOrderItem, Order};
 use crate::wallets::{self, WalletMove};
@@ -58,6 +59,40 @@ pub async fn find(
     .fetch_optional(db)
     .await?;
     Ok(order)
+}
+
+/// What a new provider order is checked against before it is placed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Quote {
+    /// The SKU, active and with the units asked for.
+    #[sqlx(flatten)]
+    pub sku: Sku,
+    /// The buyer's wallet currency; `None` when the buyer has no wallet.
+    pub wallet_currency: Option<Currency>,
+}
+
+/// The SKU as [`stock::check`] returns it plus the buyer's wallet currency, in one round trip.
+/// The balance itself is checked by the debit in [`place`].
+pub async fn quote(
+    db: impl PgExecutor<'_>,
+    sku_id: i64,
+    quantity: i32,
+    user_id: i64,
+) -> StoreResult<Quote> {
+    let quote = sqlx::query_as::<_, Quote>(&format!(
+        "SELECT {}, w.currency AS wallet_currency
+         FROM skus s JOIN products p ON p.id = s.product_id
+         LEFT JOIN wallets w ON w.user_id = $2
+         WHERE s.id = $1 AND s.is_active AND p.is_active AND p.deleted_at IS NULL",
+        stock::qualified_sku_columns()
+    ))
+    .bind(sku_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(StoreError::SkuUnavailable)?;
+    stock::ensure_units(&quote.sku, quantity)?;
+    Ok(quote)
 }
 
 /// Places the order: order + idempotency record + stock reservations + wallet debit, atomically.

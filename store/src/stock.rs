@@ -23,10 +23,16 @@ pub async fn check(db: impl PgExecutor<'_>, sku_id: i64, quantity: i32) -> Store
     .fetch_optional(db)
     .await?
     .ok_or(StoreError::SkuUnavailable)?;
+    ensure_units(&sku, quantity)?;
+    Ok(sku)
+}
+
+/// [`StoreError::InsufficientStock`] unless `sku` is unlimited or has `quantity` units.
+pub(crate) fn ensure_units(sku: &Sku, quantity: i32) -> StoreResult<()> {
     if sku.stock_quantity != -1 && sku.stock_quantity < quantity {
         return Err(StoreError::InsufficientStock);
     }
-    Ok(sku)
+    Ok(())
 }
 
 /// Reserves `quantity` units of `sku_id` for `order_id`; idempotent per (order, SKU).
@@ -54,23 +60,19 @@ pub async fn reserve(
     if created.rows_affected() == 0 {
         return Ok(()); // already reserved by an earlier call for this order
     }
-    check(&mut *tx, sku_id, quantity).await?;
-    let taken = sqlx::query(
-        "UPDATE skus SET stock_quantity = stock_quantity - $2
-         WHERE id = $1 AND stock_quantity <> -1 AND stock_quantity >= $2",
-    )
-    .bind(sku_id)
-    .bind(quantity)
-    .execute(&mut *tx)
-    .await?;
-    if taken.rows_affected() == 0 {
-        // Unlimited stock is not decremented; otherwise a concurrent order took the units.
-        let unlimited: bool =
-            sqlx::query_scalar("SELECT stock_quantity = -1 FROM skus WHERE id = $1")
-                .bind(sku_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if !unlimited {
+    let sku = check(&mut *tx, sku_id, quantity).await?;
+    if sku.stock_quantity != -1 {
+        // Unlimited stock is never decremented (nor its row locked); otherwise take the units
+        // unless a concurrent order took them since the check.
+        let taken = sqlx::query(
+            "UPDATE skus SET stock_quantity = stock_quantity - $2
+             WHERE id = $1 AND stock_quantity <> -1 AND stock_quantity >= $2",
+        )
+        .bind(sku_id)
+        .bind(quantity)
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() == 0 {
             return Err(StoreError::InsufficientStock);
         }
     }
@@ -129,7 +131,7 @@ pub async fn set_quantity(db: impl PgExecutor<'_>, sku_id: i64, quantity: i32) -
     .ok_or(StoreError::NotFound("sku"))
 }
 
-fn qualified_sku_columns() -> String {
+pub(crate) fn qualified_sku_columns() -> String {
     SKU_COLUMNS
         .split(", ")
         .map(|column| format!("s.{column}"))

@@ -15,7 +15,7 @@ use http::{HeaderMap, StatusCode};
 use switchyard_partners::dujiao::wire::{CreateOrderAnswer, CreateOrderRequest};
 use switchyard_store::orders::{NewOrderItem, Order};
 use switchyard_store::provider_orders::{self, ProviderOrder};
-use switchyard_store::{stock, wallets, StoreError};
+use switchyard_store::StoreError;
 use switchyard_topics::events::{Channel, Money, OrderAccepted, OrderLine};
 use uuid::Uuid;
 
@@ -132,8 +132,9 @@ async fn place(
 ) -> Result<(Order, String), Response> {
     let endpoint = Endpoint::new(state, ENDPOINT);
     let reject = |status, code, message: &str| endpoint.reject(status, code, message);
-    let sku = match stock::check(&state.pool, sku_id, quantity).await {
-        Ok(sku) => sku,
+    let quote = provider_orders::quote(&state.pool, sku_id, quantity, caller.user_id).await;
+    let (sku, wallet_currency) = match quote {
+        Ok(quote) => (quote.sku, quote.wallet_currency),
         Err(StoreError::SkuUnavailable | StoreError::NotFound(_)) => {
             return Err(reject(
                 StatusCode::BAD_REQUEST,
@@ -150,16 +151,15 @@ async fn place(
         }
         Err(error) => return Err(endpoint.unavailable(&error)),
     };
-    let wallet = match wallets::balance(&state.pool, caller.user_id).await {
-        Ok(wallet) => wallet,
-        Err(error) if error.is_transient() => return Err(endpoint.unavailable(&error)),
-        Err(_) => return Err(payment_failed(state, "no wallet for this account")),
-    };
-    if wallet.currency != sku.currency {
-        return Err(payment_failed(
-            state,
-            "wallet currency differs from the price currency",
-        ));
+    match wallet_currency {
+        None => return Err(payment_failed(state, "no wallet for this account")),
+        Some(currency) if currency != sku.currency => {
+            return Err(payment_failed(
+                state,
+                "wallet currency differs from the price currency",
+            ))
+        }
+        Some(_) => {}
     }
     let Some(total_minor) = sku.price_minor.checked_mul(i64::from(quantity)) else {
         return Err(reject(

@@ -214,3 +214,30 @@ async fn provider_orders_debit_once_and_leave_nothing_when_payment_fails() {
         Err(StoreError::NotFound("credential"))
     ));
 }
+
+#[tokio::test]
+async fn a_quote_checks_the_sku_and_reads_the_buyers_wallet_currency_in_one_go() {
+    let db = database().await;
+    let user_id = funded_user(&db, "site-q", 1_000).await;
+    let (_, sku) = product_with_sku(&db, "quoted", 250, 3).await;
+
+    let quote = provider_orders::quote(db.pool(), sku, 3, user_id)
+        .await
+        .expect("quote");
+    assert_eq!(quote.sku.id, sku);
+    assert_eq!(quote.sku.price_minor, 250);
+    assert_eq!(quote.wallet_currency, Some(Currency::CNY));
+
+    let no_wallet = provider_orders::quote(db.pool(), sku, 1, 9_999_999)
+        .await
+        .expect("quote without a wallet");
+    assert_eq!(no_wallet.wallet_currency, None, "a buyer without a wallet");
+    assert!(matches!(
+        provider_orders::quote(db.pool(), sku, 4, user_id).await,
+        Err(StoreError::InsufficientStock)
+    ));
+    assert!(matches!(
+        provider_orders::quote(db.pool(), 9_999_999, 1, user_id).await,
+        Err(StoreError::SkuUnavailable)
+    ));
+}

@@ -5,7 +5,6 @@
 //! `{full}.dlq` with the same partition count. Values are raw Avro binary datums written with the
 //! topic's schema, so analysts decode them with the `.avsc` alone.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -167,15 +166,17 @@ pub fn compile(schema_text: &str) -> Result<CompiledSchema, apache_avro::Error> 
 ///
 /// `Err` carries the parse error text; the `every_schema_parses` test keeps it from happening.
 pub fn compiled(logical: &str) -> Option<&'static Result<CompiledSchema, String>> {
-    static COMPILED: OnceLock<HashMap<&'static str, Result<CompiledSchema, String>>> =
-        OnceLock::new();
+    // In `ALL` order. Every decoded event looks its schema up here; a scan of a few short names
+    // is cheaper than hashing the name.
+    static COMPILED: OnceLock<Vec<Result<CompiledSchema, String>>> = OnceLock::new();
+    let at = ALL.iter().position(|spec| spec.name == logical)?;
     COMPILED
         .get_or_init(|| {
             ALL.iter()
-                .map(|spec| (spec.name, compile(spec.schema).map_err(|e| e.to_string())))
+                .map(|spec| compile(spec.schema).map_err(|e| e.to_string()))
                 .collect()
         })
-        .get(logical)
+        .get(at)
 }
 
 #[cfg(test)]

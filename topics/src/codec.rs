@@ -4,10 +4,16 @@
 //!
 //! The payload is a bare Avro binary datum: no container header, no magic byte, no schema id.
 //! The schema is the topic's `.avsc`; its name and fingerprint travel in headers.
+//!
+//! Decoding, the consumer's hot path, reads the datum straight into the event type
+//! ([`datum`]); encoding goes through apache-avro's `Value` (schema resolution included).
 
-use std::io::Cursor;
+mod datum;
+mod datum_access;
+mod datum_error;
+mod wire;
 
-use apache_avro::{from_avro_datum, from_value, to_avro_datum, to_value};
+use apache_avro::{to_avro_datum, to_value};
 use uuid::Uuid;
 
 use crate::catalogue::{self, CompiledSchema};
@@ -183,17 +189,10 @@ fn encode_value<E: Event>(
 /// Decodes a raw Avro datum of `E`'s topic schema.
 pub fn decode<E: Event>(payload: &[u8]) -> Result<E, CodecError> {
     let compiled = schema_of(E::TOPIC)?;
-    let mismatch = |reason: String| CodecError::Mismatch {
+    datum::from_datum(&compiled.schema, payload).map_err(|e| CodecError::Mismatch {
         topic: E::TOPIC.to_owned(),
-        reason,
-    };
-    let mut reader = Cursor::new(payload);
-    let value = from_avro_datum(&compiled.schema, &mut reader, None)
-        .map_err(|e| mismatch(e.to_string()))?;
-    if (reader.position() as usize) != payload.len() {
-        return Err(mismatch("trailing bytes after the datum".to_owned()));
-    }
-    from_value::<E>(&value).map_err(|e| mismatch(e.to_string()))
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]

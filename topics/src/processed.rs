@@ -28,9 +28,9 @@ pub async fn mark_processed(
         "insert into processed_events (consumer_group, event_id, topic) values ($1, $2, $3)
          on conflict (consumer_group, event_id) do nothing",
     )
-    .bind(&delivery.consumer_group)
+    .bind(&*delivery.consumer_group)
     .bind(delivery.event_id)
-    .bind(&delivery.topic)
+    .bind(&*delivery.topic)
     .execute(&mut **tx)
     .await?
     .rows_affected();

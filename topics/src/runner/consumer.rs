@@ -152,11 +152,11 @@ const FORWARD_BATCH: usize = 256;
 /// Polls until `stop` is set or the dispatcher hangs up, forwarding records in batches.
 pub(crate) fn poll_loop(
     consumer: Arc<BaseConsumer<RunnerContext>>,
+    topics: Arc<[Arc<str>]>,
     records: mpsc::Sender<Vec<Fetched>>,
     stop: Arc<AtomicBool>,
 ) {
     let mut batch = Vec::with_capacity(FORWARD_BATCH);
-    let mut topics = TopicNames::default();
     while !stop.load(Ordering::SeqCst) {
         // Block only when nothing is waiting to be forwarded.
         let wait = if batch.is_empty() {
@@ -169,7 +169,7 @@ pub(crate) fn poll_loop(
                 let generation = consumer.context().generation.load(Ordering::SeqCst);
                 batch.push(Fetched {
                     generation,
-                    record: record_of(&message, &mut topics),
+                    record: record_of(&message, &topics),
                 });
                 if batch.len() < FORWARD_BATCH {
                     continue;
@@ -190,26 +190,24 @@ pub(crate) fn poll_loop(
     }
 }
 
-/// Shared topic names, so records do not each allocate theirs.
-#[derive(Default)]
-struct TopicNames(Vec<Arc<str>>);
-
-impl TopicNames {
-    fn get(&mut self, topic: &str) -> Arc<str> {
-        if let Some(known) = self.0.iter().find(|known| &***known == topic) {
-            return Arc::clone(known);
-        }
-        let name: Arc<str> = Arc::from(topic);
-        self.0.push(Arc::clone(&name));
-        name
-    }
+/// The subscribed topic's shared name (so records do not each allocate theirs, and the
+/// dispatcher recognises it by pointer).
+fn topic_of(topics: &[Arc<str>], topic: &str) -> Arc<str> {
+    topics
+        .iter()
+        .find(|known| &***known == topic)
+        .map_or_else(|| Arc::from(topic), Arc::clone)
 }
 
-fn record_of(message: &rdkafka::message::BorrowedMessage<'_>, topics: &mut TopicNames) -> Record {
+/// Header bytes reserved per record: the standard headers (event id, type, schema name and
+/// fingerprint, produced-at, traceparent) fit, so the block is allocated once.
+const HEADER_BYTES: usize = 256;
+
+fn record_of(message: &rdkafka::message::BorrowedMessage<'_>, topics: &[Arc<str>]) -> Record {
     let headers = message
         .headers()
         .map(|headers| {
-            let mut block = HeaderBlock::with_capacity(headers.count(), 160);
+            let mut block = HeaderBlock::with_capacity(headers.count(), HEADER_BYTES);
             for header in headers.iter() {
                 block.push(header.key, header.value.unwrap_or_default());
             }
@@ -217,7 +215,7 @@ fn record_of(message: &rdkafka::message::BorrowedMessage<'_>, topics: &mut Topic
         })
         .unwrap_or_default();
     Record {
-        topic: topics.get(message.topic()),
+        topic: topic_of(topics, message.topic()),
         partition: message.partition(),
         offset: message.offset(),
         key: Arc::from(

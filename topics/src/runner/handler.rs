@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
@@ -10,14 +11,17 @@ use crate::codec::{self, CodecError};
 use crate::events::Event;
 
 /// Where and how often an event was delivered; passed to the handler beside the event.
+///
+/// The text fields are shared (`Arc<str>`): the runner hands the same key, topic and group to
+/// every delivery without copying them; `&*delivery.key` is a `&str`.
 #[derive(Debug, Clone)]
 pub struct Delivery {
     /// The producer's event id; the idempotency key (see [`crate::mark_processed`]).
     pub event_id: Uuid,
     /// Record key.
-    pub key: String,
+    pub key: Arc<str>,
     /// Full topic name the event was consumed from.
-    pub topic: String,
+    pub topic: Arc<str>,
     /// Partition in that topic.
     pub partition: i32,
     /// Offset in that partition.
@@ -27,7 +31,7 @@ pub struct Delivery {
     /// W3C trace context from the producer, if any.
     pub traceparent: Option<String>,
     /// The consumer group handling it (`{group_prefix}{worker}`).
-    pub consumer_group: String,
+    pub consumer_group: Arc<str>,
 }
 
 /// A handler's failure; the variant decides what the runner does next.

@@ -90,7 +90,8 @@ pub enum RunnerError {
 /// The consumer runner of one worker; see the module header for its contract.
 pub struct Runner<H: Handler> {
     shared: Arc<Shared<H>>,
-    topics: Vec<String>,
+    /// Subscribed full topic names; records carry these very `Arc`s.
+    topics: Arc<[Arc<str>]>,
     metrics: RunnerMetrics,
 }
 
@@ -111,20 +112,20 @@ impl<H: Handler> Runner<H> {
                 "max_attempts must be at least 1".to_owned(),
             ));
         }
-        let topics: Vec<String> = H::Event::logical_topics()
+        let topics: Arc<[Arc<str>]> = H::Event::logical_topics()
             .into_iter()
-            .map(|logical| config.topic_name(logical))
+            .map(|logical| Arc::from(config.topic_name(logical)))
             .collect();
         let producer = Producer::new(config)?;
         let group = config.consumer_group(worker);
         let counters = topics
             .iter()
-            .map(|topic| (topic.clone(), metrics.for_topic(&group, topic)))
+            .map(|topic| (Arc::clone(topic), metrics.for_topic(&group, topic)))
             .collect();
         Ok(Self {
             shared: Arc::new(Shared {
                 handler,
-                group,
+                group: Arc::from(group),
                 config: config.clone(),
                 pool,
                 producer,
@@ -147,26 +148,27 @@ impl<H: Handler> Runner<H> {
         let context = RunnerContext::new(
             control_tx,
             Duration::from_millis(config.drain_timeout_ms),
-            self.shared.group.clone(),
+            self.shared.group.to_string(),
             self.metrics.lag.clone(),
         );
         let consumer: BaseConsumer<RunnerContext> = consumer_config(config, &self.shared.group)
             .create_with_context(context)
             .map_err(|e| RunnerError::Kafka(e.to_string()))?;
         let consumer = Arc::new(consumer);
-        let topic_refs: Vec<&str> = self.topics.iter().map(String::as_str).collect();
+        let topic_refs: Vec<&str> = self.topics.iter().map(|topic| &**topic).collect();
         consumer
             .subscribe(&topic_refs)
             .map_err(|e| RunnerError::Kafka(e.to_string()))?;
 
-        let (records_tx, records_rx) = mpsc::channel(4);
+        let (records_tx, records_rx) = mpsc::channel(64);
         let stop = Arc::new(AtomicBool::new(false));
         let poller = {
             let consumer = Arc::clone(&consumer);
             let stop = Arc::clone(&stop);
+            let topics = Arc::clone(&self.topics);
             std::thread::Builder::new()
                 .name(format!("poll-{}", self.shared.group))
-                .spawn(move || poll_loop(consumer, records_tx, stop))
+                .spawn(move || poll_loop(consumer, topics, records_tx, stop))
                 .map_err(|e| RunnerError::Kafka(format!("spawning the poll thread: {e}")))?
         };
         tracing::info!(consumer_group = %self.shared.group, topics = ?self.topics, "runner started");
@@ -177,7 +179,7 @@ impl<H: Handler> Runner<H> {
 
         // The dispatcher stored the final offsets; stop polling, commit them, leave the group.
         stop.store(true, Ordering::SeqCst);
-        let group = self.shared.group.clone();
+        let group = Arc::clone(&self.shared.group);
         tokio::task::spawn_blocking(move || {
             let _ = poller.join();
             if let Err(error) = consumer.commit_consumer_state(CommitMode::Sync) {

@@ -3,13 +3,19 @@
 //! Events of different keys finish in any order; the offset that may be committed is the
 //! lowest one still unfinished (or one past the highest seen when all are done), so a crash
 //! never skips an unfinished event.
+//!
+//! Offsets are begun in increasing order (records of one partition arrive in order; gaps are
+//! fine), so the unfinished window is a sorted ring: beginning appends, finishing marks by
+//! binary search, and finished offsets at the front are dropped. An offset begun out of order
+//! (never expected) is inserted in place, so the answer stays right.
 
-use std::collections::BTreeSet;
+use std::collections::VecDeque;
 
 /// Tracks unfinished offsets of one partition.
 #[derive(Debug, Default)]
 pub(crate) struct OffsetTracker {
-    unfinished: BTreeSet<i64>,
+    /// `(offset, finished)`, sorted by offset; the front is always unfinished.
+    window: VecDeque<(i64, bool)>,
     next_after_seen: Option<i64>,
     stored: Option<i64>,
 }
@@ -17,7 +23,17 @@ pub(crate) struct OffsetTracker {
 impl OffsetTracker {
     /// An event at `offset` was fetched and is now being worked on.
     pub(crate) fn begin(&mut self, offset: i64) {
-        self.unfinished.insert(offset);
+        match self.window.back() {
+            Some(&(last, _)) if last >= offset => {
+                let at = self.window.partition_point(|&(seen, _)| seen < offset);
+                if self.window.get(at).is_none_or(|&(seen, _)| seen != offset) {
+                    self.window.insert(at, (offset, false));
+                } else {
+                    self.window[at].1 = false;
+                }
+            }
+            _ => self.window.push_back((offset, false)),
+        }
         self.next_after_seen = Some(
             self.next_after_seen
                 .map_or(offset + 1, |n| n.max(offset + 1)),
@@ -26,12 +42,20 @@ impl OffsetTracker {
 
     /// The event at `offset` is done (its effect is durable, parked or dead-lettered).
     pub(crate) fn finish(&mut self, offset: i64) {
-        self.unfinished.remove(&offset);
+        if let Ok(at) = self.window.binary_search_by_key(&offset, |&(seen, _)| seen) {
+            self.window[at].1 = true;
+        }
+        while self.window.front().is_some_and(|&(_, finished)| finished) {
+            self.window.pop_front();
+        }
     }
 
     /// The next offset to consume after a restart: everything before it is done.
     pub(crate) fn committable(&self) -> Option<i64> {
-        self.unfinished.first().copied().or(self.next_after_seen)
+        self.window
+            .front()
+            .map(|&(offset, _)| offset)
+            .or(self.next_after_seen)
     }
 
     /// The committable offset if it moved since the last call.
@@ -65,5 +89,24 @@ mod tests {
         assert_eq!(tracker.advance(), Some(13));
         tracker.finish(13);
         assert_eq!(tracker.advance(), Some(14));
+    }
+
+    #[test]
+    fn gaps_and_out_of_order_beginnings_keep_the_lowest_unfinished_offset() {
+        let mut tracker = OffsetTracker::default();
+        tracker.begin(5);
+        tracker.begin(9);
+        tracker.begin(7);
+        tracker.begin(9);
+        assert_eq!(tracker.committable(), Some(5));
+        tracker.finish(5);
+        assert_eq!(tracker.committable(), Some(7));
+        tracker.finish(9);
+        assert_eq!(tracker.committable(), Some(7));
+        tracker.finish(7);
+        assert_eq!(tracker.committable(), Some(10));
+        // Finishing an offset never begun changes nothing.
+        tracker.finish(42);
+        assert_eq!(tracker.committable(), Some(10));
     }
 }

@@ -19,8 +19,6 @@ use uuid::Uuid;
 
 use super::dead_letter::{send_dead_letter, GiveUp};
 use super::handler::{Consumable, Delivery, Handler, HandlerError};
-use std::collections::HashMap;
-
 use super::metrics::TopicCounters;
 use super::parking::{self, ParkedEvent, Record};
 use crate::config::KafkaConfig;
@@ -30,21 +28,25 @@ use crate::producer::Producer;
 /// Everything a work item needs; one per runner.
 pub(crate) struct Shared<H> {
     pub(crate) handler: H,
-    pub(crate) group: String,
+    pub(crate) group: Arc<str>,
     pub(crate) config: KafkaConfig,
     pub(crate) pool: PgPool,
     pub(crate) producer: Producer,
-    /// Counters per subscribed topic.
-    pub(crate) counters: HashMap<String, TopicCounters>,
+    /// Counters per subscribed topic, resolved once (a short list: no hashing per event).
+    pub(crate) counters: Vec<(Arc<str>, TopicCounters)>,
 }
 
 impl<H> Shared<H> {
     fn count(
         &self,
-        topic: &str,
+        topic: &Arc<str>,
         pick: impl Fn(&TopicCounters) -> &prometheus_client::metrics::counter::Counter,
     ) {
-        if let Some(counters) = self.counters.get(topic) {
+        let found = self
+            .counters
+            .iter()
+            .find(|(known, _)| Arc::ptr_eq(known, topic) || **known == **topic);
+        if let Some((_, counters)) = found {
             pick(counters).inc();
         }
     }
@@ -278,8 +280,8 @@ async fn decode_and_handle<H: Handler>(
 ) -> Result<(), HandlerError> {
     let event_id = record
         .headers
-        .get_str(headers::EVENT_ID)
-        .and_then(|text| Uuid::parse_str(text).ok())
+        .get(headers::EVENT_ID)
+        .and_then(|text| Uuid::try_parse_ascii(text).ok())
         .ok_or_else(|| {
             HandlerError::permanent("undecodable: missing or invalid event-id header")
         })?;
@@ -292,8 +294,8 @@ async fn decode_and_handle<H: Handler>(
         .map_err(|e| HandlerError::permanent(format!("undecodable: {e}")))?;
     let delivery = Delivery {
         event_id,
-        key: record.key.to_string(),
-        topic: record.topic.to_string(),
+        key: Arc::clone(&record.key),
+        topic: Arc::clone(&record.topic),
         partition: record.partition,
         offset: record.offset,
         attempt,
@@ -301,7 +303,7 @@ async fn decode_and_handle<H: Handler>(
             .headers
             .get_str(headers::TRACEPARENT)
             .map(str::to_owned),
-        consumer_group: shared.group.clone(),
+        consumer_group: Arc::clone(&shared.group),
     };
     match AssertUnwindSafe(shared.handler.handle(event, &delivery))
         .catch_unwind()

@@ -98,9 +98,9 @@ pub async fn apply_effect(
         "insert into effects (consumer_group, event_id, event_key, seq, attempt)
          values ($1, $2, $3, $4, $5)",
     )
-    .bind(&delivery.consumer_group)
+    .bind(&*delivery.consumer_group)
     .bind(delivery.event_id)
-    .bind(&delivery.key)
+    .bind(&*delivery.key)
     .bind(event.quantity.unwrap_or(-1))
     .bind(delivery.attempt as i32)
     .execute(&mut *tx)
@@ -127,7 +127,7 @@ impl Handler for ScriptedHandler {
 
     async fn handle(&self, event: StockChanged, delivery: &Delivery) -> Result<(), HandlerError> {
         self.seen.lock().unwrap().push((
-            delivery.key.clone(),
+            delivery.key.to_string(),
             event.quantity.unwrap_or(-1),
             delivery.attempt,
             Instant::now(),

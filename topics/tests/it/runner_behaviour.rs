@@ -232,6 +232,31 @@ async fn permanent_and_exhausted_failures_are_dead_lettered_and_replay_brings_th
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retrying_key_does_not_hold_up_other_keys_on_its_partition() {
+    let db = test_database().await;
+    parked_key_scenario(db.pool(), db.pool()).await;
+}
+
+/// Handlers run inside the dispatcher's task: while it waits for a connection to read the retry
+/// schedule, handlers holding the pool's only connections must still be driven to completion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handlers_holding_every_pool_connection_do_not_stall_the_retry_schedule() {
+    let db = test_database().await;
+    // Acquiring waits longer than the scenario's own deadlines, so a stall fails the test
+    // instead of being broken by an acquire timeout.
+    let tiny_pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(120))
+        .connect(db.url())
+        .await
+        .unwrap();
+    parked_key_scenario(&tiny_pool, db.pool()).await;
+    tiny_pool.close().await;
+}
+
+/// One partition; key "stuck" fails three times while 300 events of 50 other keys arrive
+/// behind it. The other keys finish while "stuck" is parked; then "stuck" finishes in order.
+/// The runner uses `runner_pool`; the test observes through `pool`.
+async fn parked_key_scenario(runner_pool: &sqlx::PgPool, pool: &sqlx::PgPool) {
     let config = KafkaConfig {
         default_partitions: 1,
         retry_delays_ms: vec![1_000],
@@ -239,7 +264,6 @@ async fn a_retrying_key_does_not_hold_up_other_keys_on_its_partition() {
         ..test_config()
     };
     ensure_topics(&config).await.unwrap();
-    let db = test_database().await;
     // "stuck" fails three times (about 3 s of retry delays), then succeeds.
     let script: Script = Arc::new(|event, delivery| {
         (event.sku_id == "stuck" && delivery.attempt < 4)
@@ -249,11 +273,11 @@ async fn a_retrying_key_does_not_hold_up_other_keys_on_its_partition() {
     let others = 300;
     events.extend((0..others).map(|i| stock_event(&format!("k{}", i % 50), i)));
     let started = Instant::now();
-    let running = start(&config, "stock-syncer", db.pool(), script);
+    let running = start(&config, "stock-syncer", runner_pool, script);
     produce_stock(&config, &events).await;
-    let pool = db.pool().clone();
+    let polled = pool.clone();
     eventually(Duration::from_secs(60), "other keys handled", || {
-        let pool = pool.clone();
+        let pool = polled.clone();
         async move {
             sqlx::query_scalar::<_, i64>("select count(*) from effects where event_key <> 'stuck'")
                 .fetch_one(&pool)
@@ -264,9 +288,9 @@ async fn a_retrying_key_does_not_hold_up_other_keys_on_its_partition() {
     })
     .await;
     let others_done = started.elapsed();
-    let stuck_so_far = seqs_applied(db.pool(), "stuck").await;
+    let stuck_so_far = seqs_applied(pool, "stuck").await;
     eventually(Duration::from_secs(60), "stuck key handled", || {
-        let pool = pool.clone();
+        let pool = polled.clone();
         async move { seqs_applied(&pool, "stuck").await.len() == 2 }
     })
     .await;
@@ -281,11 +305,11 @@ async fn a_retrying_key_does_not_hold_up_other_keys_on_its_partition() {
         "the other keys finished while 'stuck' was still parked"
     );
     assert_eq!(
-        seqs_applied(db.pool(), "stuck").await,
+        seqs_applied(pool, "stuck").await,
         vec![1, 2],
         "stuck:2 waited behind stuck:1"
     );
-    assert_eq!(effect_counts(db.pool()).await, (others + 2, others + 2));
+    assert_eq!(effect_counts(pool).await, (others + 2, others + 2));
     let attempts: Vec<u32> = running
         .seen
         .lock()

@@ -15,6 +15,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Every role allocates per request and per event; mimalloc is markedly cheaper than glibc's
+/// malloc under tokio's thread hopping (see BENCHMARKS.md, runner).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Switchyard: an integration hub for partner order platforms on Kafka and PostgreSQL.
 #[derive(Debug, Parser)]
 #[command(name = "switchyard", version, about, long_about = None)]

@@ -4,7 +4,8 @@
 //! or spawns a private tansu; a fresh Postgres database). Prints events/s for: a raw
 //! `BaseConsumer` in its own group, the runner with a no-op handler (decode included), and the
 //! runner with a handler whose effect is written to Postgres in batches; plus the ratios.
-//! `BENCH_EVENTS` sets the event count (default 50 000).
+//! `BENCH_EVENTS` sets the event count (default 50 000). The process uses the `switchyard`
+//! binary's allocator (mimalloc) for both consumers, as the workers do in production.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
@@ -25,6 +26,9 @@ use switchyard_topics::{
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Counts handled events and remembers when the first and the last arrived.
 #[derive(Default)]

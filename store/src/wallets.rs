@@ -176,13 +176,10 @@ async fn apply(
         }
     };
 
-    sqlx::query("UPDATE wallets SET balance_minor = $2 WHERE user_id = $1")
-        .bind(change.user_id)
-        .bind(balance_after)
-        .execute(&mut *tx)
-        .await?;
+    // The balance and its ledger row in one statement (the CTE's UPDATE always runs).
     let entry = sqlx::query_as::<_, LedgerEntry>(&format!(
-        "INSERT INTO wallet_ledger
+        "WITH moved AS (UPDATE wallets SET balance_minor = $4 WHERE user_id = $1)
+         INSERT INTO wallet_ledger
              (user_id, kind, amount_minor, balance_after_minor, currency, reference, idempotency_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          RETURNING {ENTRY_COLUMNS}"

@@ -7,18 +7,18 @@
 //! `PARAM_ILLEGAL`) and never reach a topic. Once the connection is known, every answer — success
 //! or failure — is signed with the POS private key (the connection's secret) and `Response-Time`.
 
+use std::sync::Arc;
+
 use axum::response::Response;
 use chrono::{SecondsFormat, Utc};
 use http::{HeaderMap, StatusCode};
-use secrecy::ExposeSecret;
 use switchyard_partners::dstore::signature::CLIENT_ID_HEADER;
 use switchyard_partners::dstore::wire::DstoreResult;
-use switchyard_partners::dstore::{
-    sign_message, verify_message, DstorePrivateKey, DstorePublicKey, MessageKind,
-};
+use switchyard_partners::dstore::{sign_message, verify_message, MessageKind};
 use switchyard_store::connections::ConnectionKind;
 
 use crate::answer::{dstore_plain, Partner};
+use crate::connections::DstoreKeys;
 use crate::deliver::json_response;
 use crate::state::AppState;
 
@@ -26,14 +26,14 @@ use crate::state::AppState;
 pub(crate) struct DstoreCaller {
     pub(crate) connection_id: i64,
     client_id: String,
-    signer: Option<DstorePrivateKey>,
+    keys: Arc<DstoreKeys>,
     path: &'static str,
 }
 
 impl DstoreCaller {
     /// A signed JSON answer (HTTP 200: D-Store reads `result`, not the status).
     pub(crate) fn answer(&self, body: Vec<u8>) -> Response {
-        let Some(signer) = &self.signer else {
+        let Some(signer) = &self.keys.private else {
             return json_response(StatusCode::OK, body, Vec::new());
         };
         let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
@@ -103,23 +103,14 @@ pub(crate) async fn verify(
     else {
         return Err(refuse("ACCESS_DENIED", "unknown Client-Id"));
     };
-    let public_key = connection
-        .connection
-        .settings
-        .get("dstore_public_key")
-        .and_then(|key| key.as_str())
-        .and_then(|key| DstorePublicKey::parse(key).ok());
-    let signer = connection
-        .secret
-        .as_ref()
-        .and_then(|secret| DstorePrivateKey::parse(secret.expose_secret()).ok());
+    let keys = state.connections.dstore_keys(connection);
     let caller = DstoreCaller {
         connection_id: connection.connection.id,
         client_id: client_id.clone(),
-        signer,
+        keys: Arc::clone(&keys),
         path,
     };
-    let Some(public_key) = public_key else {
+    let Some(public_key) = &keys.public else {
         tracing::error!(
             connection = caller.connection_id,
             "dstore connection has no usable public key"
@@ -128,7 +119,7 @@ pub(crate) async fn verify(
         return Err(caller.failed("ACCESS_DENIED", "connection not configured"));
     };
     let verified = verify_message(
-        &public_key,
+        public_key,
         MessageKind::Request,
         Some(&client_id),
         "POST",

@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 use switchyard_topics::catalogue::names;
 
 use crate::harness::{json_of, Harness};
-use crate::signing::{dstore_answer_verifies, dstore_public_pem, dstore_signature};
+use crate::signing::{
+    dstore_answer_verifies, dstore_answer_verifies_with, dstore_public_pem, dstore_signature,
+};
 
 const CLIENT_ID: &str = "2022-DSTORE-TEST";
 
@@ -233,4 +235,69 @@ async fn bad_d_store_requests_get_f_codes_and_produce_nothing() {
 
     assert_eq!(h.all_events().await, 0, "nothing reached a topic");
     h.stop().await;
+}
+
+/// The POS key is parsed once and cached; rotating it through the operator API must take effect
+/// on the very next answer.
+#[tokio::test]
+async fn a_rotated_pos_key_signs_the_next_answer() {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+
+    let h = Harness::start().await;
+    let connection = h
+        .connection(
+            "dstore",
+            Some(CLIENT_ID),
+            json!({ "dstore_public_key": dstore_public_pem() }),
+            &crate::signing::dstore_private_pem(),
+        )
+        .await;
+    let inquire = "/v2/pos/inquireOrderDetail";
+    let body = br#"{"requestOrderId":"RO-unknown"}"#;
+    call(&h, inquire, body).await; // signed by the first key (asserted inside)
+
+    let rotated = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).expect("key");
+    let pem = rotated.to_pkcs8_pem(LineEnding::LF).expect("pem");
+    let (status, answer) = h
+        .operator(
+            Method::PUT,
+            &format!("/admin/v1/connections/{connection}/secret"),
+            Some(json!({ "secret": pem.as_str() })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+
+    let (status, headers, answer) = h
+        .send(
+            Method::POST,
+            inquire,
+            &signed_headers(inquire, body),
+            body.to_vec(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (time, signature) = (header("response-time"), header("signature"));
+    assert!(
+        dstore_answer_verifies_with(
+            rotated.to_public_key(),
+            inquire,
+            CLIENT_ID,
+            &time,
+            &signature,
+            &answer
+        ),
+        "the answer is signed with the rotated key"
+    );
+    assert!(
+        !dstore_answer_verifies(inquire, CLIENT_ID, &time, &signature, &answer),
+        "the old key no longer signs"
+    );
 }

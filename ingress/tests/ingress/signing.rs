@@ -65,7 +65,22 @@ pub fn dstore_answer_verifies(
     signature_header: &str,
     body: &[u8],
 ) -> bool {
-    use rsa::pkcs8::DecodePublicKey;
+    let key = {
+        use rsa::pkcs8::DecodePublicKey;
+        rsa::RsaPublicKey::from_public_key_pem(&dstore_public_pem()).expect("spki pem")
+    };
+    dstore_answer_verifies_with(key, path, client_id, time, signature_header, body)
+}
+
+/// [`dstore_answer_verifies`] under another public key.
+pub fn dstore_answer_verifies_with(
+    key: rsa::RsaPublicKey,
+    path: &str,
+    client_id: &str,
+    time: &str,
+    signature_header: &str,
+    body: &[u8],
+) -> bool {
     use rsa::signature::Verifier;
     let Some(encoded) = signature_header
         .split(',')
@@ -79,7 +94,6 @@ pub fn dstore_answer_verifies(
     let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(decoded.as_bytes()) else {
         return false;
     };
-    let key = rsa::RsaPublicKey::from_public_key_pem(&dstore_public_pem()).expect("spki pem");
     let verifier = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key);
     let Ok(signature) = rsa::pkcs1v15::Signature::try_from(raw.as_slice()) else {
         return false;

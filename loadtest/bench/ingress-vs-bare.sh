@@ -10,8 +10,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${1:-$ROOT/target/bench}"
 source "$ROOT/loadtest/bench/ingress-stack.sh"
+source "$ROOT/loadtest/bench/explain-missing.sh"
 # shellcheck disable=SC2086
 $LT step $COMMON --baseline --start-rate 250 --max-rate 16000 --step-duration 5 --warmup 1 --json-out "$OUT/step.json" || echo "step: the search or its topic verification failed (see above)"
+rm -f "$OUT/missing.txt"
+explain_missing "$OUT/step.json"
 max=$(jq -r '.baseline_ratio.target' "$OUT/step.json")
 max=${max%.*}
 for pct in 50 80 200; do
@@ -19,4 +22,9 @@ for pct in 50 80 200; do
   echo "### ${pct} % of the max sustainable rate: ${rate}/s"
   # shellcheck disable=SC2086
   $LT run $COMMON --rate "$rate" --duration 20 --warmup 2 --verify-patience 30 --json-out "$OUT/run-$pct.json" || true
+  explain_missing "$OUT/run-$pct.json"
 done
+if [ -s "$OUT/missing.txt" ]; then
+  echo "### acknowledged but missing (database view)"
+  cat "$OUT/missing.txt"
+fi

@@ -7,7 +7,9 @@
 //! recorded as canceled. Paid vending orders, WDT trades and delivered sub-orders cannot be
 //! cancelled from here. When every fulfiller agreed, one transaction cancels the sub-orders and
 //! the order, releases its stock reservations, refunds a downstream site's wallet (idempotent)
-//! and queues the downstream callback.
+//! and queues the downstream callback. The same transaction writes `orders.status-changed`
+//! (source `operator`, the refund in `refunded_amount`) into the outbox, so analysts see the
+//! cancel exactly when it commits.
 
 use std::time::Duration;
 
@@ -20,11 +22,14 @@ use switchyard_store::orders::{self, Channel, OrderStatus};
 use switchyard_store::procurement::{self, ProcurementOrder, ProcurementStatus};
 use switchyard_store::wallets::{self, WalletMove};
 use switchyard_store::{credentials, stock, StoreError};
+use switchyard_topics::events::{Money, StatusSource};
+use switchyard_topics::{outbox, KafkaConfig};
 use uuid::Uuid;
 
 use crate::clients::{PartnerClient, PartnerClients};
 use crate::downstream;
 use crate::error::StepError;
+use crate::parent::{self, ParentChange};
 use crate::store;
 
 /// Why a cancellation was refused or failed.
@@ -84,6 +89,7 @@ const CANCELABLE: [OrderStatus; 4] = [
 /// Cancels `order_id` upstream first, then locally.
 pub async fn cancel_order(
     pool: &PgPool,
+    kafka: &KafkaConfig,
     secrets: &SecretBox,
     partner_timeout: Duration,
     order_id: Uuid,
@@ -134,17 +140,33 @@ pub async fn cancel_order(
         }
     }
     let refunded = refund(&mut tx, &order).await?;
+    let previous = order.status;
     let order = store::set_order_status(&mut *tx, order_id, OrderStatus::Canceled).await?;
+    let refunded_minor = refunded.min(order.total_minor);
     sqlx::query("UPDATE orders SET refunded_minor = $2 WHERE id = $1")
         .bind(order_id)
-        .bind(refunded.min(order.total_minor))
+        .bind(refunded_minor)
         .execute(&mut *tx)
         .await?;
+    let refunded_amount =
+        (refunded_minor > 0).then(|| Money::new(refunded_minor, order.currency.as_str()));
+    let change = ParentChange { order, previous };
+    parent::announce(
+        &mut tx,
+        kafka,
+        &change,
+        StatusSource::Operator,
+        Some("canceled by an operator"),
+        refunded_amount,
+    )
+    .await?;
+    let order = change.order;
     if order.channel == Channel::DujiaoDownstream {
         let subs = procurement::for_order(&mut *tx, order_id).await?;
         downstream::enqueue(&mut tx, &order, &subs).await?;
     }
     tx.commit().await?;
+    outbox::wake();
     downstream::wake_sender();
     Ok(CancelOutcome {
         sub_orders_canceled: canceled,

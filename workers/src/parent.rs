@@ -14,7 +14,7 @@
 use sqlx::PgConnection;
 use switchyard_store::orders::{Channel, OrderStatus};
 use switchyard_store::procurement::{self, ProcurementStatus};
-use switchyard_topics::events::{self, OrderStatusChanged, StatusSource};
+use switchyard_topics::events::{self, Money, OrderStatusChanged, StatusSource};
 use switchyard_topics::{encode, outbox, EventMeta, KafkaConfig};
 use uuid::Uuid;
 
@@ -102,6 +102,7 @@ pub async fn announce(
     change: &ParentChange,
     source: StatusSource,
     reason: Option<&str>,
+    refunded_amount: Option<Money>,
 ) -> Result<(), StepError> {
     let Some(channel) = event_channel(change.order.channel) else {
         return Ok(());
@@ -116,7 +117,7 @@ pub async fn announce(
         previous_status: Some(event_status(change.previous)),
         source,
         reason: reason.map(str::to_owned),
-        refunded_amount: None,
+        refunded_amount,
         delivered_at,
         changed_at: change.order.updated_at.timestamp_millis(),
     };

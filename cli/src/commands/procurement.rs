@@ -109,8 +109,14 @@ pub async fn run(command: ProcurementCommand, settings: &Settings) -> anyhow::Re
         ProcurementCommand::Cancel { order_id } => {
             let secrets = settings.secrets.secret_box()?;
             let timeout = Duration::from_millis(settings.workers.partner_timeout_ms);
-            let outcome =
-                switchyard_workers::cancel_order(&pool, &secrets, timeout, order_id).await?;
+            let outcome = switchyard_workers::cancel_order(
+                &pool,
+                &settings.kafka,
+                &secrets,
+                timeout,
+                order_id,
+            )
+            .await?;
             say(&format!(
                 "order {order_id} canceled: {} sub-orders, {} refunded (minor units)",
                 outcome.sub_orders_canceled, outcome.refunded_minor

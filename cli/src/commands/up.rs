@@ -93,6 +93,7 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
 
     let mut operator = switchyard_workers::operator_routes(
         process.pool.clone(),
+        settings.kafka.clone(),
         secret_box,
         Duration::from_millis(settings.workers.partner_timeout_ms),
         settings.admin.token.clone(),

@@ -99,7 +99,7 @@ impl Relayer {
             return Ok(());
         };
         let source = StatusSource::CallbackRelayer;
-        parent::announce(conn, &self.kafka, change, source, Some(reason)).await
+        parent::announce(conn, &self.kafka, change, source, Some(reason), None).await
     }
 
     /// After the commit: wake the outbox drainer and, when the parent moved, the callback sender.

@@ -19,11 +19,14 @@ use switchyard_store::procurement::{ProcurementFilter, ProcurementStatus};
 use switchyard_store::StoreError;
 use uuid::Uuid;
 
+use switchyard_topics::KafkaConfig;
+
 use crate::cancel::{cancel_order, CancelError};
 
 #[derive(Clone)]
 struct OperatorState {
     pool: PgPool,
+    kafka: KafkaConfig,
     secrets: SecretBox,
     partner_timeout: Duration,
 }
@@ -31,6 +34,7 @@ struct OperatorState {
 /// The operator routes, or an empty router when no admin token is configured.
 pub fn operator_routes(
     pool: PgPool,
+    kafka: KafkaConfig,
     secrets: SecretBox,
     partner_timeout: Duration,
     token: Option<SecretString>,
@@ -40,6 +44,7 @@ pub fn operator_routes(
     };
     let state = OperatorState {
         pool,
+        kafka,
         secrets,
         partner_timeout,
     };
@@ -157,7 +162,15 @@ async fn retry(State(state): State<OperatorState>, Path(id): Path<Uuid>) -> Resp
 }
 
 async fn cancel(State(state): State<OperatorState>, Path(id): Path<Uuid>) -> Response {
-    match cancel_order(&state.pool, &state.secrets, state.partner_timeout, id).await {
+    match cancel_order(
+        &state.pool,
+        &state.kafka,
+        &state.secrets,
+        state.partner_timeout,
+        id,
+    )
+    .await
+    {
         Ok(outcome) => Json(json!({"ok": true, "status": "canceled",
             "sub_orders_canceled": outcome.sub_orders_canceled,
             "refunded_minor": outcome.refunded_minor}))

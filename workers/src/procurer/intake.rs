@@ -79,7 +79,15 @@ pub async fn record_sub_orders(placer: &Placer, order_id: Uuid) -> Result<Vec<Uu
     }
     if let Some(change) = &change {
         let source = StatusSource::Procurer;
-        parent::announce(&mut tx, placer.kafka(), change, source, reason.as_deref()).await?;
+        parent::announce(
+            &mut tx,
+            placer.kafka(),
+            change,
+            source,
+            reason.as_deref(),
+            None,
+        )
+        .await?;
     }
     for sub in &created {
         announce_requested(&mut tx, placer.kafka(), &order, sub).await?;

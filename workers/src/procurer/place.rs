@@ -150,7 +150,15 @@ impl Placer {
         .await?;
         if let Some(change) = &change {
             let source = StatusSource::Procurer;
-            parent::announce(&mut tx, &self.kafka, change, source, reason.as_deref()).await?;
+            parent::announce(
+                &mut tx,
+                &self.kafka,
+                change,
+                source,
+                reason.as_deref(),
+                None,
+            )
+            .await?;
         }
         tx.commit().await?;
         outbox::wake();

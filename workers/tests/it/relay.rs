@@ -164,6 +164,7 @@ async fn a_downstream_site_gets_its_signed_callback_after_refusing_twice() {
     // The operator API lists the sub-order and refuses callers without the token.
     let routes = switchyard_workers::operator_routes(
         hub.pool().clone(),
+        hub.kafka.clone(),
         hub.secrets.clone(),
         std::time::Duration::from_secs(5),
         Some(SecretString::from("op-token".to_owned())),

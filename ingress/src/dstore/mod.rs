@@ -21,4 +21,5 @@ pub(crate) fn routes() -> Router<AppState> {
             paths::PUSH_ORDER_CHANGE,
             post(push_change::push_order_change),
         )
+        .route_layer(axum::middleware::from_fn(session::sign_answers))
 }

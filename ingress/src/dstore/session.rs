@@ -5,13 +5,17 @@
 //! PEM or base64 SPKI) over `POST {path}\n{Client-Id}.{Request-Time}.{body}`. Refusals are
 //! `resultStatus` `F` with D-Store's codes (`ACCESS_DENIED`, `INVALID_SIGNATURE`,
 //! `PARAM_ILLEGAL`) and never reach a topic. Once the connection is known, every answer — success
-//! or failure — is signed with the POS private key (the connection's secret) and `Response-Time`.
+//! or failure — is signed with the POS private key (the connection's secret) and `Response-Time`,
+//! by the [`sign_answers`] route layer on the blocking pool.
 
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
 use axum::response::Response;
 use chrono::{SecondsFormat, Utc};
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use switchyard_partners::dstore::signature::CLIENT_ID_HEADER;
 use switchyard_partners::dstore::wire::DstoreResult;
 use switchyard_partners::dstore::{sign_message, verify_message, MessageKind};
@@ -31,22 +35,18 @@ pub(crate) struct DstoreCaller {
 }
 
 impl DstoreCaller {
-    /// A signed JSON answer (HTTP 200: D-Store reads `result`, not the status).
+    /// A JSON answer (HTTP 200: D-Store reads `result`, not the status), signed by
+    /// [`sign_answers`] on its way out.
     pub(crate) fn answer(&self, body: Vec<u8>) -> Response {
-        let Some(signer) = &self.keys.private else {
-            return json_response(StatusCode::OK, body, Vec::new());
-        };
-        let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-        let headers = sign_message(
-            signer,
-            MessageKind::Response,
-            &self.client_id,
-            &time,
-            "POST",
-            self.path,
-            &body,
-        );
-        json_response(StatusCode::OK, body, headers)
+        let mut response = json_response(StatusCode::OK, body, Vec::new());
+        if self.keys.private.is_some() {
+            response.extensions_mut().insert(PendingSignature {
+                keys: Arc::clone(&self.keys),
+                client_id: self.client_id.clone(),
+                path: self.path,
+            });
+        }
+        response
     }
 
     /// A signed answer carrying only `result`.
@@ -64,6 +64,62 @@ impl DstoreCaller {
     pub(crate) fn unknown(&self) -> Response {
         self.result(DstoreResult::unknown("temporarily unavailable, retry"))
     }
+}
+
+/// An answer still to be signed with the connection's POS key.
+#[derive(Clone)]
+struct PendingSignature {
+    keys: Arc<DstoreKeys>,
+    client_id: String,
+    path: &'static str,
+}
+
+impl PendingSignature {
+    /// `Client-Id`, `Response-Time` and `Signature` for `body`, signed now.
+    fn headers(&self, body: &[u8]) -> Vec<(&'static str, String)> {
+        let Some(signer) = &self.keys.private else {
+            return Vec::new();
+        };
+        let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        sign_message(
+            signer,
+            MessageKind::Response,
+            &self.client_id,
+            &time,
+            "POST",
+            self.path,
+            body,
+        )
+    }
+}
+
+/// Route layer of the D-Store endpoints: signs every answer [`DstoreCaller::answer`] marked, on
+/// the blocking pool. A 2048-bit RSA signature costs about a millisecond of CPU, too long to
+/// hold a runtime worker that is also serving every other partner's requests.
+pub(crate) async fn sign_answers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let Some(pending) = response.extensions_mut().remove::<PendingSignature>() else {
+        return response;
+    };
+    let (mut parts, body) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Partner::Dstore.unavailable();
+    };
+    let signed = tokio::task::spawn_blocking(move || {
+        let headers = pending.headers(&body);
+        (body, headers)
+    })
+    .await;
+    let Ok((body, headers)) = signed else {
+        tracing::error!("signing a D-Store answer failed");
+        return Partner::Dstore.unavailable();
+    };
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            parts.headers.insert(name, value);
+        }
+    }
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// Verifies a D-Store request on `path` or returns the refusal to send.

@@ -3,7 +3,8 @@
 //! `ingress_requests_total{endpoint,outcome}` counts every answered request by what happened
 //! (`accepted`, `duplicate`, `rejected`, `unavailable`, `shed`, `too_large`);
 //! `ingress_events_spooled_total` and `ingress_spool_drained_total` show broker outages and
-//! recovery. Labels never carry keys, ids or personal data.
+//! recovery; `ingress_unconfirmed_deliveries_total` counts broker reports that named no offset
+//! (those events were spooled instead of acknowledged on the report's word). Labels never carry keys, ids or personal data.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -28,6 +29,8 @@ pub struct IngressMetrics {
     pub spooled: Counter,
     /// Spooled events later confirmed by the broker.
     pub drained: Counter,
+    /// Deliveries the broker reported without an offset (spooled, not trusted).
+    pub unconfirmed: Counter,
 }
 
 impl IngressMetrics {
@@ -48,6 +51,11 @@ impl IngressMetrics {
             "ingress_spool_drained",
             "Spooled events later confirmed by the broker",
             metrics.drained.clone(),
+        );
+        registry.register(
+            "ingress_unconfirmed_deliveries",
+            "Broker delivery reports without an offset; the event was spooled rather than trusted",
+            metrics.unconfirmed.clone(),
         );
         metrics
     }

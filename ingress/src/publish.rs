@@ -9,6 +9,8 @@
 //! [`OutboxFence`]; events other writers put in the outbox do not count), new events go straight
 //! to the outbox too, so the drainer publishes them in arrival order and requests stop waiting on a
 //! dead broker.
+//! A delivery report without an offset is not a confirmation (see [`switchyard_topics::producer`]):
+//! the event is spooled under the same event id.
 //! When neither takes the event the caller gets [`PublishError::Unavailable`] and must answer the
 //! partner's retryable failure — never success.
 
@@ -17,15 +19,15 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use switchyard_topics::outbox::{self, OutboxFence};
-use switchyard_topics::{EncodedEvent, KafkaConfig, ProduceError, Producer};
+use switchyard_topics::{DeliveryReport, EncodedEvent, KafkaConfig, ProduceError, Producer};
 
 use crate::metrics::IngressMetrics;
 
 /// Where an acknowledged event is durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
-    /// The broker confirmed the write (acks=all).
-    Broker,
+    /// The broker confirmed the write (acks=all) at this partition and offset.
+    Broker(DeliveryReport),
     /// The broker did not confirm in time; the event is in the Postgres spool.
     Spooled,
 }
@@ -95,8 +97,12 @@ impl DurablePublisher {
     pub async fn publish(&self, event: &EncodedEvent) -> Result<Durability, PublishError> {
         if !self.spool_fence.is_pending() {
             match self.producer.send(event, self.produce_timeout).await {
-                Ok(_) => return Ok(Durability::Broker),
+                Ok(report) => return Ok(Durability::Broker(report)),
                 Err(error) if !error.is_transient() => return Err(PublishError::Rejected(error)),
+                Err(error @ ProduceError::Unconfirmed { .. }) => {
+                    self.metrics.unconfirmed.inc();
+                    tracing::warn!(%error, topic = %event.topic, "broker named no offset; spooling");
+                }
                 Err(error) => {
                     tracing::warn!(%error, topic = %event.topic, "broker did not confirm; spooling");
                 }

@@ -1,7 +1,16 @@
 //! The idempotent producer: `acks=all`, `enable.idempotence=true`, bounded
-//! `message.timeout.ms`. [`Producer::send`] returns only once the broker confirmed the write,
-//! and its error says whether to spool and retry (timeout, broker unavailable) or give up
-//! (permanent).
+//! `message.timeout.ms`. [`Producer::send`] returns only once the broker confirmed the write
+//! *at a position* (partition and offset), and its error says whether to spool and retry
+//! (timeout, broker unavailable, unconfirmed) or give up (permanent).
+//!
+//! Why a position is required: when a broker answers a retried batch with
+//! `DUPLICATE_SEQUENCE_NUMBER`, librdkafka reports the records as delivered with offset -1.
+//! A broker that keeps the batch answers a retry with the batch's offset instead (Apache Kafka
+//! does for the batches it caches per producer), so "delivered, offset unknown" means the broker
+//! vouched for a write it cannot locate. A broker that advances a producer's sequence before the
+//! batch is stored (and then fails the request) answers exactly that for a batch it never wrote.
+//! Such a report is [`ProduceError::Unconfirmed`]: transient, so the caller spools or retries
+//! under the same event id and consumers deduplicate the rare second copy.
 
 use std::time::Duration;
 
@@ -32,6 +41,14 @@ pub enum ProduceError {
     /// The broker could not be reached or refused for now; transient.
     #[error("broker unavailable: {0}")]
     BrokerUnavailable(String),
+    /// The broker reported the record delivered without saying where (offset unknown), as it
+    /// does for a batch it takes for a duplicate of an earlier one. Not proof that it is stored;
+    /// transient: re-send under the same event id.
+    #[error("delivery reported without a stored offset (partition {partition})")]
+    Unconfirmed {
+        /// Partition the report named.
+        partition: i32,
+    },
     /// The record can never be written as is (too large, unknown topic, not authorised).
     #[error("record rejected permanently: {0}")]
     Permanent(String),
@@ -43,7 +60,10 @@ pub enum ProduceError {
 impl ProduceError {
     /// Whether trying again later (e.g. from a spool) can succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Timeout(_) | Self::BrokerUnavailable(_))
+        matches!(
+            self,
+            Self::Timeout(_) | Self::BrokerUnavailable(_) | Self::Unconfirmed { .. }
+        )
     }
 
     fn from_kafka(error: &KafkaError) -> Self {
@@ -63,6 +83,14 @@ impl ProduceError {
             _ => Self::BrokerUnavailable(error.to_string()),
         }
     }
+}
+
+/// A delivery report is a confirmation only when it names the offset the record was stored at.
+fn confirmed(partition: i32, offset: i64) -> Result<DeliveryReport, ProduceError> {
+    if offset < 0 {
+        return Err(ProduceError::Unconfirmed { partition });
+    }
+    Ok(DeliveryReport { partition, offset })
 }
 
 /// An idempotent, acks=all producer shared by a whole process (cheap to clone).
@@ -108,10 +136,7 @@ impl Producer {
         let delivery = self.inner.send(record, Timeout::After(timeout));
         match tokio::time::timeout(timeout, delivery).await {
             Err(_) => Err(ProduceError::Timeout(timeout)),
-            Ok(Ok(delivery)) => Ok(DeliveryReport {
-                partition: delivery.partition,
-                offset: delivery.offset,
-            }),
+            Ok(Ok(delivery)) => confirmed(delivery.partition, delivery.offset),
             Ok(Err((error, _))) => Err(ProduceError::from_kafka(&error)),
         }
     }
@@ -145,10 +170,7 @@ impl Producer {
         let delivery = self.inner.send(record, Timeout::After(timeout));
         match tokio::time::timeout(timeout, delivery).await {
             Err(_) => Err(ProduceError::Timeout(timeout)),
-            Ok(Ok(delivery)) => Ok(DeliveryReport {
-                partition: delivery.partition,
-                offset: delivery.offset,
-            }),
+            Ok(Ok(delivery)) => confirmed(delivery.partition, delivery.offset),
             Ok(Err((error, _))) => Err(ProduceError::from_kafka(&error)),
         }
     }
@@ -173,5 +195,30 @@ impl Producer {
         self.inner
             .flush(Timeout::After(timeout))
             .map_err(|e| ProduceError::from_kafka(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_without_an_offset_is_not_a_confirmation() {
+        let unconfirmed = confirmed(3, -1).expect_err("offset -1 is not a position");
+        assert!(matches!(
+            unconfirmed,
+            ProduceError::Unconfirmed { partition: 3 }
+        ));
+        assert!(
+            unconfirmed.is_transient(),
+            "the caller spools or retries it"
+        );
+        assert_eq!(
+            confirmed(3, 0).expect("offset 0 is a position"),
+            DeliveryReport {
+                partition: 3,
+                offset: 0
+            }
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Deduplicated delivery of one inbound push: claim its key, produce its event once, remember
-//! the answer. Endpoints call [`answer_once`]; it counts the outcome under their metric name.
+//! the answer and where the broker put the event. Endpoints call [`answer_once`]; it counts the outcome under their metric name.
 //!
 //! Contract: the first push of (channel, key) claims it with a fresh event id and publishes the
 //! event durably; a repeat after the answer was recorded gets that exact answer and produces
@@ -11,17 +11,17 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
 use http::StatusCode;
-use switchyard_store::dedupe::{self, Claim, StoredAnswer};
+use switchyard_store::dedupe::{self, Claim, EventPosition, StoredAnswer};
 use switchyard_topics::{CodecError, EncodedEvent};
 use uuid::Uuid;
 
-use crate::publish::PublishError;
+use crate::publish::{Durability, PublishError};
 use crate::state::AppState;
 
 /// What happened to a push.
 enum Delivery {
-    /// First time: the event is durable (broker or spool); answer and then [`remember`].
-    Fresh,
+    /// First time: the event is durable (broker or spool); answer and then record the answer.
+    Fresh(Durability),
     /// A repeat: replay this answer.
     Repeat(StoredAnswer),
 }
@@ -70,7 +70,7 @@ async fn deliver_once(
         }
     };
     match state.publisher.publish(&event).await {
-        Ok(_) => Ok(Delivery::Fresh),
+        Ok(durability) => Ok(Delivery::Fresh(durability)),
         Err(error) => {
             release(state, channel, key, event_id).await;
             Err(match error {
@@ -104,13 +104,21 @@ pub(crate) async fn answer_once(
             state.metrics.count(endpoint, "duplicate");
             Ok(answer)
         }
-        Ok(Delivery::Fresh) => {
+        Ok(Delivery::Fresh(durability)) => {
             state.metrics.count(endpoint, "accepted");
             let answer = StoredAnswer {
                 status: StatusCode::OK.as_u16(),
                 body: fresh(),
             };
-            if let Err(error) = dedupe::record_answer(&state.pool, channel, key, &answer).await {
+            let position = match durability {
+                Durability::Broker(report) => Some(EventPosition {
+                    partition: report.partition,
+                    offset: report.offset,
+                }),
+                Durability::Spooled => None,
+            };
+            let recorded = dedupe::record_answer(&state.pool, channel, key, &answer, position);
+            if let Err(error) = recorded.await {
                 // The event is durable; a repeat re-publishes under the same id, which is harmless.
                 tracing::warn!(%error, channel, "could not record the answer of a push");
             }

@@ -7,7 +7,8 @@ mkdir -p "$OUT"
 cd "$ROOT"
 source scripts/stack.sh
 stop_broker bench-broker || true
-start_broker bench-broker 39092 "memory://tansu/"
+# BENCH_STORAGE picks the broker storage (default memory; e.g. sqlite://bench.db, file under .stack/).
+start_broker bench-broker 39092 "${BENCH_STORAGE:-memory://tansu/}"
 DB_ADMIN="postgres://postgres@127.0.0.1:5432/postgres"
 psql "$DB_ADMIN" -qc "DROP DATABASE IF EXISTS switchyard_bench WITH (FORCE)"
 export SWITCHYARD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/switchyard_bench

@@ -4,7 +4,8 @@
 //! [`Claim::InFlight`] (the first is still being produced — reuse its event id, so a produce
 //! retry is absorbed by consumer dedupe) or [`Claim::Answered`] with the exact answer the first
 //! push received. [`release`] drops a claim whose event neither the broker nor the spool took,
-//! so the partner's retry is processed afresh.
+//! so the partner's retry is processed afresh. The answer is stored with the partition and
+//! offset the broker confirmed the event at ([`EventPosition`]), so an operator can find it.
 
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -18,6 +19,15 @@ pub struct StoredAnswer {
     pub status: u16,
     /// Response body, byte for byte.
     pub body: Vec<u8>,
+}
+
+/// Where the broker confirmed a push's event (partition and offset of its topic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventPosition {
+    /// Partition of the event's topic.
+    pub partition: i32,
+    /// Offset in that partition.
+    pub offset: i64,
 }
 
 /// What a push found when it claimed its dedupe key.
@@ -80,21 +90,26 @@ pub async fn claim(
     })
 }
 
-/// Stores the answer given for a claimed key (the first answer wins).
+/// Stores the answer given for a claimed key and where its event went (`None`: spooled); the
+/// first answer wins.
 pub async fn record_answer(
     db: impl PgExecutor<'_> + Copy,
     channel: &str,
     dedupe_key: &str,
     answer: &StoredAnswer,
+    position: Option<EventPosition>,
 ) -> StoreResult<()> {
     let updated = sqlx::query(
-        "UPDATE ingress_dedupe SET response_status = $3, response_body = $4, answered_at = now()
+        "UPDATE ingress_dedupe SET response_status = $3, response_body = $4, answered_at = now(),
+                event_partition = $5, event_offset = $6
          WHERE channel = $1 AND dedupe_key = $2 AND response_status IS NULL",
     )
     .bind(channel)
     .bind(dedupe_key)
     .bind(i32::from(answer.status))
     .bind(&answer.body)
+    .bind(position.map(|p| p.partition))
+    .bind(position.map(|p| p.offset))
     .execute(db)
     .await?;
     if updated.rows_affected() == 0 {
@@ -110,6 +125,26 @@ pub async fn record_answer(
         }
     }
     Ok(())
+}
+
+/// Where the answered push of (channel, dedupe_key) had its event confirmed, if the broker did.
+pub async fn event_position(
+    db: impl PgExecutor<'_>,
+    channel: &str,
+    dedupe_key: &str,
+) -> StoreResult<Option<EventPosition>> {
+    let row: Option<(Option<i32>, Option<i64>)> = sqlx::query_as(
+        "SELECT event_partition, event_offset FROM ingress_dedupe
+         WHERE channel = $1 AND dedupe_key = $2",
+    )
+    .bind(channel)
+    .bind(dedupe_key)
+    .fetch_optional(db)
+    .await?;
+    Ok(match row {
+        Some((Some(partition), Some(offset))) => Some(EventPosition { partition, offset }),
+        _ => None,
+    })
 }
 
 /// Drops an unanswered claim made by `event_id`; returns whether one was dropped.

@@ -161,6 +161,16 @@ impl Harness {
         self.topic_count(logical).await
     }
 
+    /// The `event-id` header of the record at `partition`/`offset` of `logical`, if it is there.
+    pub async fn event_id_at(&self, logical: &str, partition: i32, offset: i64) -> Option<String> {
+        let topic = format!("{}{logical}", self.kafka.topic_prefix);
+        let brokers = self.kafka.brokers.clone();
+        tokio::task::spawn_blocking(move || read_event_id(&brokers, &topic, partition, offset))
+            .await
+            .expect("join")
+            .expect("reading the record")
+    }
+
     /// Records on every order/event topic the ingress writes.
     pub async fn all_events(&self) -> i64 {
         let mut total = 0;
@@ -353,6 +363,42 @@ fn count_records(brokers: &str, topic: &str) -> anyhow::Result<i64> {
         }
     }
     Ok(total)
+}
+
+fn read_event_id(
+    brokers: &str,
+    topic: &str,
+    partition: i32,
+    offset: i64,
+) -> anyhow::Result<Option<String>> {
+    use rdkafka::message::{Headers, Message};
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("read-{}", uuid::Uuid::new_v4()))
+        .set("enable.auto.commit", "false")
+        .set("log_level", "0")
+        .create()?;
+    let mut assignment = rdkafka::TopicPartitionList::new();
+    assignment.add_partition_offset(topic, partition, rdkafka::Offset::Offset(offset))?;
+    consumer.assign(&assignment)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let Some(message) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let message = message?;
+        if message.offset() != offset {
+            return Ok(None);
+        }
+        return Ok(message.headers().and_then(|headers| {
+            headers
+                .iter()
+                .find(|header| header.key == switchyard_topics::headers::EVENT_ID)
+                .and_then(|header| header.value)
+                .map(|value| String::from_utf8_lossy(value).into_owned())
+        }));
+    }
+    Ok(None)
 }
 
 /// JSON of a body.

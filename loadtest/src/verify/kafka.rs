@@ -1,7 +1,9 @@
 //! Reads whole topics from the broker for the verification (librdkafka, no consumer group offsets).
 //!
 //! Contract: a topic is read from each partition's low watermark up to the high watermark taken
-//! when the read starts; nothing is committed. Because an acknowledged event may still sit in the
+//! when the read starts; nothing is committed. Offsets in that range that the broker did not
+//! return are reported as gaps: an idempotent, non-transactional producer leaves none, so a gap
+//! is an offset the broker assigned (and confirmed) but does not serve. Because an acknowledged event may still sit in the
 //! ingress's durable spool, [`verify_topics`] re-reads until every topic passes or the patience
 //! runs out, and reports the last reading.
 
@@ -14,7 +16,7 @@ use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use switchyard_topics::headers::EVENT_ID;
 
-use super::{verify_records, ObservedRecord, TopicVerification, VerificationReport};
+use super::{verify_records, ObservedRecord, OffsetGaps, TopicVerification, VerificationReport};
 
 /// Where the events are.
 #[derive(Debug, Clone)]
@@ -27,12 +29,17 @@ pub struct KafkaSource {
 
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Every record of a topic, and the offsets the broker skipped.
+#[derive(Debug, Default)]
+pub struct TopicRead {
+    /// Records in partition and offset order of arrival.
+    pub records: Vec<ObservedRecord>,
+    /// Offsets between the watermarks that were not returned.
+    pub gaps: OffsetGaps,
+}
+
 /// Reads every record of `topic` (blocking; call from a blocking thread).
-pub fn read_topic(
-    brokers: &str,
-    topic: &str,
-    within: Duration,
-) -> anyhow::Result<Vec<ObservedRecord>> {
+pub fn read_topic(brokers: &str, topic: &str, within: Duration) -> anyhow::Result<TopicRead> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .set(
@@ -57,6 +64,8 @@ pub fn read_topic(
     }
     let mut assignment = TopicPartitionList::new();
     let mut remaining: BTreeMap<i32, i64> = BTreeMap::new();
+    // Per partition: the next offset expected (starts at the low watermark) and its high mark.
+    let mut expected: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
     for partition in partitions {
         let (low, high) = consumer
             .fetch_watermarks(topic, partition, METADATA_TIMEOUT)
@@ -64,11 +73,12 @@ pub fn read_topic(
         if high > low {
             assignment.add_partition_offset(topic, partition, Offset::Offset(low))?;
             remaining.insert(partition, high);
+            expected.insert(partition, (low, high));
         }
     }
-    let mut records = Vec::new();
+    let mut read = TopicRead::default();
     if remaining.is_empty() {
-        return Ok(records);
+        return Ok(read);
     }
     consumer
         .assign(&assignment)
@@ -89,21 +99,25 @@ pub fn read_topic(
                 .and_then(|header| header.value)
                 .map(|value| String::from_utf8_lossy(value).into_owned())
         });
-        records.push(ObservedRecord {
+        let (partition, offset) = (message.partition(), message.offset());
+        if let Some((next, _)) = expected.get_mut(&partition) {
+            read.gaps.skipped(partition, *next, offset);
+            *next = (*next).max(offset + 1);
+        }
+        read.records.push(ObservedRecord {
             key: message
                 .key()
                 .map(|key| String::from_utf8_lossy(key).into_owned()),
             event_id,
         });
-        let partition = message.partition();
         if remaining
             .get(&partition)
-            .is_some_and(|high| message.offset() + 1 >= *high)
+            .is_some_and(|high| offset + 1 >= *high)
         {
             remaining.remove(&partition);
         }
     }
-    Ok(records)
+    Ok(read)
 }
 
 /// Verifies every topic in `acked` (full topic name → acknowledged ids), retrying until all pass
@@ -123,7 +137,11 @@ pub async fn verify_topics(
             })
             .await;
             let verdict = match read {
-                Ok(Ok(records)) => verify_records(topic, ids, &records),
+                Ok(Ok(read)) => {
+                    let mut verdict = verify_records(topic, ids, &read.records);
+                    verdict.offset_gaps = read.gaps;
+                    verdict
+                }
                 Ok(Err(error)) => unreadable(topic, ids, format!("{error:#}")),
                 Err(join) => unreadable(topic, ids, format!("reader failed: {join}")),
             };

@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-pub use kafka::{read_topic, verify_topics, KafkaSource};
+pub use kafka::{read_topic, verify_topics, KafkaSource, TopicRead};
 
 /// One record as the verification sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,27 @@ pub struct ObservedRecord {
     pub key: Option<String>,
     /// The `event-id` header.
     pub event_id: Option<String>,
+}
+
+/// Offsets between a partition's watermarks that the broker did not return.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OffsetGaps {
+    /// How many offsets were skipped.
+    pub count: u64,
+    /// Up to five of them, as `partition@offset`.
+    pub examples: Vec<String>,
+}
+
+impl OffsetGaps {
+    /// Records that `partition` returned `got` where `expected` was due next.
+    pub fn skipped(&mut self, partition: i32, expected: i64, got: i64) {
+        for offset in expected..got {
+            self.count += 1;
+            if self.examples.len() < 5 {
+                self.examples.push(format!("{partition}@{offset}"));
+            }
+        }
+    }
 }
 
 /// The verdict for one topic.
@@ -53,6 +74,9 @@ pub struct TopicVerification {
     pub unrelated_records: u64,
     /// Up to five missing ids, to look up by hand.
     pub missing_examples: Vec<String>,
+    /// Offsets the broker assigned but did not return (a broker-side loss when acked ids are
+    /// missing too).
+    pub offset_gaps: OffsetGaps,
     /// Why the topic could not be read, if it could not.
     pub read_error: Option<String>,
 }
@@ -116,6 +140,14 @@ impl VerificationReport {
                 topic.unrelated_records,
                 topic.records_without_event_id,
             );
+            if topic.offset_gaps.count > 0 {
+                let _ = writeln!(
+                    out,
+                    "    {} offsets between the watermarks were not returned by the broker, e.g. {}",
+                    topic.offset_gaps.count,
+                    topic.offset_gaps.examples.join(", ")
+                );
+            }
             if let Some(error) = &topic.read_error {
                 let _ = writeln!(out, "    could not read: {error}");
             }
@@ -168,6 +200,7 @@ pub fn verify_records(
         records_without_event_id: without_event_id,
         unrelated_records: unrelated,
         missing_examples: Vec::new(),
+        offset_gaps: OffsetGaps::default(),
         read_error: None,
     };
     let mut sorted: Vec<&str> = acked.into_iter().collect();
@@ -241,6 +274,15 @@ mod tests {
         assert_eq!(verdict.unrelated_records, 1);
         assert_eq!(verdict.records_without_event_id, 1);
         assert!(!verdict.passed());
+    }
+
+    #[test]
+    fn skipped_offsets_are_counted_with_examples() {
+        let mut gaps = OffsetGaps::default();
+        gaps.skipped(2, 10, 10); // no gap
+        gaps.skipped(2, 11, 14);
+        assert_eq!(gaps.count, 3);
+        assert_eq!(gaps.examples, vec!["2@11", "2@12", "2@13"]);
     }
 
     #[test]

@@ -139,16 +139,27 @@ async fn a_repeated_push_gets_the_first_answer() {
         status: 200,
         body: br#"{"result":{"resultStatus":"S"}}"#.to_vec(),
     };
-    dedupe::record_answer(db.pool(), "dstore", "REQ-1", &answer)
+    let position = dedupe::EventPosition {
+        partition: 2,
+        offset: 41,
+    };
+    dedupe::record_answer(db.pool(), "dstore", "REQ-1", &answer, Some(position))
         .await
         .expect("answer");
     let other = StoredAnswer {
         status: 500,
         body: b"later".to_vec(),
     };
-    dedupe::record_answer(db.pool(), "dstore", "REQ-1", &other)
+    dedupe::record_answer(db.pool(), "dstore", "REQ-1", &other, None)
         .await
         .expect("first answer wins");
+    assert_eq!(
+        dedupe::event_position(db.pool(), "dstore", "REQ-1")
+            .await
+            .expect("position"),
+        Some(position),
+        "the first answer's position stays"
+    );
     let repeat = dedupe::claim(db.pool(), "dstore", "REQ-1", Uuid::now_v7())
         .await
         .expect("claim");
@@ -194,6 +205,7 @@ async fn a_repeated_push_gets_the_first_answer() {
             status: 200,
             body: vec![],
         },
+        None,
     )
     .await;
     assert!(matches!(missing, Err(StoreError::NotFound(_))));

@@ -3,7 +3,9 @@
 //! Contract: a topic is read from each partition's low watermark up to the high watermark taken
 //! when the read starts; nothing is committed. Offsets in that range that the broker did not
 //! return are reported as gaps: an idempotent, non-transactional producer leaves none, so a gap
-//! is an offset the broker assigned (and confirmed) but does not serve. Because an acknowledged event may still sit in the
+//! is an offset the broker assigned (and confirmed) but does not serve. The read does not stop at
+//! the high watermark: it goes on until nothing more arrives for a quiet second, and counts the
+//! records it found past the reported mark (a broker whose mark lags its records). Because an acknowledged event may still sit in the
 //! ingress's durable spool, [`verify_topics`] re-reads until every topic passes or the patience
 //! runs out, and reports the last reading.
 
@@ -28,6 +30,10 @@ pub struct KafkaSource {
 }
 
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the read goes on after every partition reached its high watermark with no record
+/// arriving: a broker's reported high watermark can lag the records it serves (tansu 0.6's
+/// memory engine did, for the last batch of a partition), and those records count too.
+const QUIET: Duration = Duration::from_secs(1);
 
 /// Every record of a topic, and the offsets the broker skipped.
 #[derive(Debug, Default)]
@@ -36,6 +42,8 @@ pub struct TopicRead {
     pub records: Vec<ObservedRecord>,
     /// Offsets between the watermarks that were not returned.
     pub gaps: OffsetGaps,
+    /// Records served at or past the high watermark the broker reported when the read began.
+    pub beyond_high_watermark: u64,
 }
 
 /// Reads every record of `topic` (blocking; call from a blocking thread).
@@ -63,35 +71,35 @@ pub fn read_topic(brokers: &str, topic: &str, within: Duration) -> anyhow::Resul
         bail!("topic {topic} does not exist or has no partitions");
     }
     let mut assignment = TopicPartitionList::new();
-    let mut remaining: BTreeMap<i32, i64> = BTreeMap::new();
-    // Per partition: the next offset expected (starts at the low watermark) and its high mark.
+    // Per partition: the next offset expected (starts at the low watermark) and the high mark.
     let mut expected: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
     for partition in partitions {
         let (low, high) = consumer
             .fetch_watermarks(topic, partition, METADATA_TIMEOUT)
             .with_context(|| format!("watermarks of {topic}/{partition}"))?;
-        if high > low {
-            assignment.add_partition_offset(topic, partition, Offset::Offset(low))?;
-            remaining.insert(partition, high);
-            expected.insert(partition, (low, high));
-        }
+        // Every partition, even one that looks empty: its high mark may lag its records.
+        assignment.add_partition_offset(topic, partition, Offset::Offset(low))?;
+        expected.insert(partition, (low, high));
     }
     let mut read = TopicRead::default();
-    if remaining.is_empty() {
-        return Ok(read);
-    }
     consumer
         .assign(&assignment)
         .context("assigning partitions")?;
     let deadline = Instant::now() + within;
-    while !remaining.is_empty() {
+    let mut last_record = Instant::now();
+    loop {
+        let reached_high = expected.values().all(|(next, high)| next >= high);
+        if reached_high && last_record.elapsed() >= QUIET {
+            break;
+        }
         if Instant::now() > deadline {
             bail!("reading {topic} took longer than {within:?}");
         }
-        let Some(message) = consumer.poll(Duration::from_millis(200)) else {
+        let Some(message) = consumer.poll(Duration::from_millis(100)) else {
             continue;
         };
         let message = message.with_context(|| format!("reading {topic}"))?;
+        last_record = Instant::now();
         let event_id = message.headers().and_then(|headers| {
             headers
                 .iter()
@@ -100,9 +108,12 @@ pub fn read_topic(brokers: &str, topic: &str, within: Duration) -> anyhow::Resul
                 .map(|value| String::from_utf8_lossy(value).into_owned())
         });
         let (partition, offset) = (message.partition(), message.offset());
-        if let Some((next, _)) = expected.get_mut(&partition) {
+        if let Some((next, high)) = expected.get_mut(&partition) {
             read.gaps.skipped(partition, *next, offset);
             *next = (*next).max(offset + 1);
+            if offset >= *high {
+                read.beyond_high_watermark += 1;
+            }
         }
         read.records.push(ObservedRecord {
             key: message
@@ -110,12 +121,6 @@ pub fn read_topic(brokers: &str, topic: &str, within: Duration) -> anyhow::Resul
                 .map(|key| String::from_utf8_lossy(key).into_owned()),
             event_id,
         });
-        if remaining
-            .get(&partition)
-            .is_some_and(|high| offset + 1 >= *high)
-        {
-            remaining.remove(&partition);
-        }
     }
     Ok(read)
 }
@@ -140,6 +145,7 @@ pub async fn verify_topics(
                 Ok(Ok(read)) => {
                     let mut verdict = verify_records(topic, ids, &read.records);
                     verdict.offset_gaps = read.gaps;
+                    verdict.beyond_high_watermark = read.beyond_high_watermark;
                     verdict
                 }
                 Ok(Err(error)) => unreadable(topic, ids, format!("{error:#}")),

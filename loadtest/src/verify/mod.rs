@@ -77,6 +77,9 @@ pub struct TopicVerification {
     /// Offsets the broker assigned but did not return (a broker-side loss when acked ids are
     /// missing too).
     pub offset_gaps: OffsetGaps,
+    /// Records found at or past the high watermark the broker reported when the read began
+    /// (the broker's mark lagged its records; they are counted like any other).
+    pub beyond_high_watermark: u64,
     /// Why the topic could not be read, if it could not.
     pub read_error: Option<String>,
 }
@@ -148,6 +151,13 @@ impl VerificationReport {
                     topic.offset_gaps.examples.join(", ")
                 );
             }
+            if topic.beyond_high_watermark > 0 {
+                let _ = writeln!(
+                    out,
+                    "    {} records were served past the high watermark the broker reported",
+                    topic.beyond_high_watermark
+                );
+            }
             if let Some(error) = &topic.read_error {
                 let _ = writeln!(out, "    could not read: {error}");
             }
@@ -201,6 +211,7 @@ pub fn verify_records(
         unrelated_records: unrelated,
         missing_examples: Vec::new(),
         offset_gaps: OffsetGaps::default(),
+        beyond_high_watermark: 0,
         read_error: None,
     };
     let mut sorted: Vec<&str> = acked.into_iter().collect();

@@ -134,7 +134,7 @@ impl Harness {
         self.root.drain(Duration::from_secs(10)).await;
     }
 
-    /// Records on `logical` topic (sum of high watermarks over its partitions).
+    /// Records on `logical` topic, read (see `count_records`).
     pub async fn topic_count(&self, logical: &str) -> i64 {
         let topic = format!("{}{logical}", self.kafka.topic_prefix);
         let brokers = self.kafka.brokers.clone();
@@ -348,21 +348,50 @@ async fn ensure_main_topics(kafka: &KafkaConfig) -> anyhow::Result<()> {
         .context("creating topics")
 }
 
+/// Counts the records of `topic` by reading them: from each partition's low watermark until it
+/// reached its high watermark and nothing more arrived for a moment. Not the watermarks alone:
+/// tansu can announce a high watermark one batch short of what it serves.
 fn count_records(brokers: &str, topic: &str) -> anyhow::Result<i64> {
+    use rdkafka::message::Message;
+    const QUIET: Duration = Duration::from_millis(300);
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
+        .set("group.id", format!("count-{}", uuid::Uuid::new_v4()))
+        .set("enable.auto.commit", "false")
         .set("log_level", "0")
         .create()?;
     let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10))?;
-    let mut total = 0;
+    let mut assignment = rdkafka::TopicPartitionList::new();
+    let mut next_and_high = std::collections::HashMap::new();
     for entry in metadata.topics() {
         for partition in entry.partitions() {
             let (low, high) =
                 consumer.fetch_watermarks(topic, partition.id(), Duration::from_secs(10))?;
-            total += high - low;
+            assignment.add_partition_offset(topic, partition.id(), rdkafka::Offset::Offset(low))?;
+            next_and_high.insert(partition.id(), (low, high));
         }
     }
-    Ok(total)
+    consumer.assign(&assignment)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let (mut count, mut last_record) = (0i64, std::time::Instant::now());
+    loop {
+        let reached = next_and_high.values().all(|(next, high)| next >= high);
+        if reached && last_record.elapsed() >= QUIET {
+            return Ok(count);
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "reading {topic} took over 20 s"
+        );
+        if let Some(message) = consumer.poll(Duration::from_millis(50)) {
+            let message = message?;
+            count += 1;
+            last_record = std::time::Instant::now();
+            if let Some((next, _)) = next_and_high.get_mut(&message.partition()) {
+                *next = (*next).max(message.offset() + 1);
+            }
+        }
+    }
 }
 
 fn read_event_id(

@@ -1,5 +1,6 @@
 //! Deduplicated delivery of one inbound push: claim its key, produce its event once, remember
-//! the answer and where the broker put the event. Endpoints call [`answer_once`]; it counts the outcome under their metric name.
+//! the answer and where the broker put the event. Endpoints call [`answer_once`]; it counts the
+//! outcome under their metric name.
 //!
 //! Contract: the first push of (channel, key) claims it with a fresh event id and publishes the
 //! event durably; a repeat after the answer was recorded gets that exact answer and produces

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::atomic::Atomic;
 use crate::error::{StoreError, StoreResult};
 use crate::money::Currency;
 use crate::text_enum::text_enum;
@@ -178,14 +177,35 @@ pub(crate) const COLUMNS: &str = "id, order_no, channel, channel_order_id, sourc
 
 /// Stores a new order with its lines and contact, or returns the one with the same
 /// (channel, channel_order_id).
+///
+/// The order, its lines and its contact are written by one statement (data-modifying CTEs), so
+/// the write is atomic without a transaction of its own: one round trip for a new order, two for
+/// a repeat. Inside the caller's transaction it is part of that transaction.
 pub async fn insert(conn: &mut PgConnection, new: &NewOrder) -> StoreResult<Inserted<Order>> {
-    let mut tx = Atomic::begin(conn).await?;
+    let lines = NewLines::of(&new.items);
+    let contact = new.contact.clone().unwrap_or_default();
     let created = sqlx::query_as::<_, Order>(&format!(
-        "INSERT INTO orders (id, channel, channel_order_id, source_credential_id,
-                             source_connection_id, total_minor, currency, callback_url, trace_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (channel, channel_order_id) DO NOTHING
-         RETURNING {COLUMNS}"
+        "WITH created AS (
+             INSERT INTO orders (id, channel, channel_order_id, source_credential_id,
+                                 source_connection_id, total_minor, currency, callback_url, trace_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (channel, channel_order_id) DO NOTHING
+             RETURNING {COLUMNS}
+         ), lines AS (
+             INSERT INTO order_items (order_id, line_no, sku_id, channel_item_id, title, quantity,
+                                      unit_price_minor, manual_form_data)
+             SELECT created.id, line.line_no, line.sku_id, line.channel_item_id, line.title,
+                    line.quantity, line.unit_price_minor, line.manual_form_data
+             FROM created,
+                  unnest($10::int[], $11::bigint[], $12::text[], $13::text[], $14::int[],
+                         $15::bigint[], $16::jsonb[])
+                  AS line (line_no, sku_id, channel_item_id, title, quantity, unit_price_minor,
+                           manual_form_data)
+         ), contact AS (
+             INSERT INTO order_contacts (order_id, contact_phone, service_address, details)
+             SELECT created.id, $18, $19, $20 FROM created WHERE $17
+         )
+         SELECT {COLUMNS} FROM created"
     ))
     .bind(new.id)
     .bind(new.channel)
@@ -196,46 +216,51 @@ pub async fn insert(conn: &mut PgConnection, new: &NewOrder) -> StoreResult<Inse
     .bind(new.currency)
     .bind(&new.callback_url)
     .bind(&new.trace_id)
-    .fetch_optional(&mut *tx)
+    .bind(&lines.line_no)
+    .bind(&lines.sku_id)
+    .bind(&lines.channel_item_id)
+    .bind(&lines.title)
+    .bind(&lines.quantity)
+    .bind(&lines.unit_price_minor)
+    .bind(&lines.manual_form_data)
+    .bind(new.contact.is_some())
+    .bind(&contact.contact_phone)
+    .bind(&contact.service_address)
+    .bind(&contact.details)
+    .fetch_optional(&mut *conn)
     .await?;
-    let Some(order) = created else {
-        let existing = by_channel_id(&mut *tx, new.channel, &new.channel_order_id)
+    match created {
+        Some(order) => Ok(Inserted::Created(order)),
+        None => by_channel_id(&mut *conn, new.channel, &new.channel_order_id)
             .await?
-            .ok_or(StoreError::NotFound("order"))?;
-        tx.commit().await?;
-        return Ok(Inserted::Existing(existing));
-    };
-    for (line_no, item) in (1..).zip(&new.items) {
-        sqlx::query(
-            "INSERT INTO order_items (order_id, line_no, sku_id, channel_item_id, title, quantity,
-                                      unit_price_minor, manual_form_data)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(order.id)
-        .bind(line_no)
-        .bind(item.sku_id)
-        .bind(&item.channel_item_id)
-        .bind(&item.title)
-        .bind(item.quantity)
-        .bind(item.unit_price_minor)
-        .bind(&item.manual_form_data)
-        .execute(&mut *tx)
-        .await?;
+            .map(Inserted::Existing)
+            .ok_or(StoreError::NotFound("order")),
     }
-    if let Some(contact) = &new.contact {
-        sqlx::query(
-            "INSERT INTO order_contacts (order_id, contact_phone, service_address, details)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(order.id)
-        .bind(&contact.contact_phone)
-        .bind(&contact.service_address)
-        .bind(&contact.details)
-        .execute(&mut *tx)
-        .await?;
+}
+
+/// An order's lines as one array per column, for `unnest` (numbered from 1).
+struct NewLines {
+    line_no: Vec<i32>,
+    sku_id: Vec<Option<i64>>,
+    channel_item_id: Vec<Option<String>>,
+    title: Vec<Option<String>>,
+    quantity: Vec<i32>,
+    unit_price_minor: Vec<i64>,
+    manual_form_data: Vec<Option<serde_json::Value>>,
+}
+
+impl NewLines {
+    fn of(items: &[NewOrderItem]) -> Self {
+        Self {
+            line_no: (1..).take(items.len()).collect(),
+            sku_id: items.iter().map(|item| item.sku_id).collect(),
+            channel_item_id: items.iter().map(|i| i.channel_item_id.clone()).collect(),
+            title: items.iter().map(|item| item.title.clone()).collect(),
+            quantity: items.iter().map(|item| item.quantity).collect(),
+            unit_price_minor: items.iter().map(|item| item.unit_price_minor).collect(),
+            manual_form_data: items.iter().map(|i| i.manual_form_data.clone()).collect(),
+        }
     }
-    tx.commit().await?;
-    Ok(Inserted::Created(order))
 }
 
 /// The order with id `id`.

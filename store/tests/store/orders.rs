@@ -85,6 +85,60 @@ async fn a_repeated_push_finds_the_first_order() {
 }
 
 #[tokio::test]
+async fn an_order_is_stored_whole_with_its_lines_in_order_or_not_at_all() {
+    let db = database().await;
+    let mut conn = db.pool().acquire().await.expect("connection");
+    let mut new = daojia_order("58-lines");
+    new.contact = None;
+    new.items.push(NewOrderItem {
+        sku_id: None,
+        channel_item_id: None,
+        title: Some("second".into()),
+        quantity: 3,
+        unit_price_minor: 700,
+        manual_form_data: Some(serde_json::json!({"note": "ring twice"})),
+    });
+    let order = orders::insert(&mut conn, &new)
+        .await
+        .expect("insert")
+        .into_inner();
+    let items = orders::items(db.pool(), order.id).await.expect("items");
+    let lines: Vec<_> = items
+        .iter()
+        .map(|item| (item.line_no, item.title.clone(), item.quantity))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (1, Some("cleaning".to_owned()), 1),
+            (2, Some("second".to_owned()), 3)
+        ]
+    );
+    assert_eq!(
+        items[1].manual_form_data,
+        Some(serde_json::json!({"note": "ring twice"}))
+    );
+    assert!(
+        orders::contact(db.pool(), order.id)
+            .await
+            .expect("contact")
+            .is_none(),
+        "no contact row when the protocol gives none"
+    );
+
+    // A line the schema refuses (quantity 0) leaves no order behind either.
+    let mut broken = daojia_order("58-broken");
+    broken.items[0].quantity = 0;
+    assert!(orders::insert(&mut conn, &broken).await.is_err());
+    assert!(
+        orders::by_channel_id(db.pool(), Channel::Daojia, "58-broken")
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+#[tokio::test]
 async fn order_status_changes_respect_the_allowed_sources() {
     let db = database().await;
     let mut conn = db.pool().acquire().await.expect("connection");

@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use prometheus_client::registry::Registry;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::ClientConfig;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use switchyard_ingress::{Ingress, IngressConfig};
+use switchyard_loadtest::verify::{read_topic, ObservedRecord};
 use switchyard_runtime::shutdown::ShutdownRoot;
 use switchyard_store::crypto::SecretBox;
 use switchyard_testkit::broker::{shared_broker, unique_prefix};
@@ -134,14 +133,20 @@ impl Harness {
         self.root.drain(Duration::from_secs(10)).await;
     }
 
-    /// Records on `logical` topic, read (see `count_records`).
+    /// Records on `logical` topic, counted by reading them.
     pub async fn topic_count(&self, logical: &str) -> i64 {
+        let records = self.records(logical).await;
+        i64::try_from(records.len()).expect("a test topic's record count fits i64")
+    }
+
+    /// Every record of `logical` topic.
+    async fn records(&self, logical: &str) -> Vec<ObservedRecord> {
         let topic = format!("{}{logical}", self.kafka.topic_prefix);
         let brokers = self.kafka.brokers.clone();
-        tokio::task::spawn_blocking(move || count_records(&brokers, &topic))
+        tokio::task::spawn_blocking(move || read_records(&brokers, &topic))
             .await
             .expect("join")
-            .expect("watermarks")
+            .expect("reading the topic")
     }
 
     /// Records on `logical` once the spool is drained (events acknowledged through the spool reach
@@ -163,12 +168,11 @@ impl Harness {
 
     /// The `event-id` header of the record at `partition`/`offset` of `logical`, if it is there.
     pub async fn event_id_at(&self, logical: &str, partition: i32, offset: i64) -> Option<String> {
-        let topic = format!("{}{logical}", self.kafka.topic_prefix);
-        let brokers = self.kafka.brokers.clone();
-        tokio::task::spawn_blocking(move || read_event_id(&brokers, &topic, partition, offset))
+        self.records(logical)
             .await
-            .expect("join")
-            .expect("reading the record")
+            .into_iter()
+            .find(|record| record.partition == partition && record.offset == offset)
+            .and_then(|record| record.event_id)
     }
 
     /// Records on every order/event topic the ingress writes.
@@ -348,86 +352,16 @@ async fn ensure_main_topics(kafka: &KafkaConfig) -> anyhow::Result<()> {
         .context("creating topics")
 }
 
-/// Counts the records of `topic` by reading them: from each partition's low watermark until it
-/// reached its high watermark and nothing more arrived for a moment. Not the watermarks alone:
-/// tansu can announce a high watermark one batch short of what it serves.
-fn count_records(brokers: &str, topic: &str) -> anyhow::Result<i64> {
-    use rdkafka::message::Message;
-    const QUIET: Duration = Duration::from_millis(300);
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", format!("count-{}", uuid::Uuid::new_v4()))
-        .set("enable.auto.commit", "false")
-        .set("log_level", "0")
-        .create()?;
-    let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10))?;
-    let mut assignment = rdkafka::TopicPartitionList::new();
-    let mut next_and_high = std::collections::HashMap::new();
-    for entry in metadata.topics() {
-        for partition in entry.partitions() {
-            let (low, high) =
-                consumer.fetch_watermarks(topic, partition.id(), Duration::from_secs(10))?;
-            assignment.add_partition_offset(topic, partition.id(), rdkafka::Offset::Offset(low))?;
-            next_and_high.insert(partition.id(), (low, high));
-        }
-    }
-    consumer.assign(&assignment)?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let (mut count, mut last_record) = (0i64, std::time::Instant::now());
-    loop {
-        let reached = next_and_high.values().all(|(next, high)| next >= high);
-        if reached && last_record.elapsed() >= QUIET {
-            return Ok(count);
-        }
-        anyhow::ensure!(
-            std::time::Instant::now() < deadline,
-            "reading {topic} took over 20 s"
-        );
-        if let Some(message) = consumer.poll(Duration::from_millis(50)) {
-            let message = message?;
-            count += 1;
-            last_record = std::time::Instant::now();
-            if let Some((next, _)) = next_and_high.get_mut(&message.partition()) {
-                *next = (*next).max(message.offset() + 1);
-            }
-        }
-    }
-}
-
-fn read_event_id(
-    brokers: &str,
-    topic: &str,
-    partition: i32,
-    offset: i64,
-) -> anyhow::Result<Option<String>> {
-    use rdkafka::message::{Headers, Message};
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", format!("read-{}", uuid::Uuid::new_v4()))
-        .set("enable.auto.commit", "false")
-        .set("log_level", "0")
-        .create()?;
-    let mut assignment = rdkafka::TopicPartitionList::new();
-    assignment.add_partition_offset(topic, partition, rdkafka::Offset::Offset(offset))?;
-    consumer.assign(&assignment)?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-        let Some(message) = consumer.poll(Duration::from_millis(200)) else {
-            continue;
-        };
-        let message = message?;
-        if message.offset() != offset {
-            return Ok(None);
-        }
-        return Ok(message.headers().and_then(|headers| {
-            headers
-                .iter()
-                .find(|header| header.key == switchyard_topics::headers::EVENT_ID)
-                .and_then(|header| header.value)
-                .map(|value| String::from_utf8_lossy(value).into_owned())
-        }));
-    }
-    Ok(None)
+/// Reads every record of `topic` (to the high watermarks and a quiet moment past them: tansu can
+/// announce a high watermark one batch short of what it serves).
+fn read_records(brokers: &str, topic: &str) -> anyhow::Result<Vec<ObservedRecord>> {
+    let read = read_topic(
+        brokers,
+        topic,
+        Duration::from_secs(20),
+        Duration::from_millis(300),
+    )?;
+    Ok(read.records)
 }
 
 /// JSON of a body.

@@ -1,11 +1,12 @@
 //! Reads whole topics from the broker for the verification (librdkafka, no consumer group offsets).
 //!
-//! Contract: a topic is read from each partition's low watermark up to the high watermark taken
-//! when the read starts; nothing is committed. Offsets in that range that the broker did not
-//! return are reported as gaps: an idempotent, non-transactional producer leaves none, so a gap
-//! is an offset the broker assigned (and confirmed) but does not serve. The read does not stop at
-//! the high watermark: it goes on until nothing more arrives for a quiet second, and counts the
-//! records it found past the reported mark (a broker whose mark lags its records). Because an acknowledged event may still sit in the
+//! Contract: a topic is read from each partition's low watermark until every partition reached
+//! the high watermark taken when the read started *and* nothing more arrived for a quiet
+//! period; nothing is committed. Records found past the reported mark are counted (a broker
+//! whose mark lags its records: tansu 0.6's memory engine, for the last batch of a partition).
+//! Offsets between the watermarks that the broker did not return are reported as gaps: an
+//! idempotent, non-transactional producer leaves none, so a gap is an offset the broker assigned
+//! (and confirmed) but does not serve. Because an acknowledged event may still sit in the
 //! ingress's durable spool, [`verify_topics`] re-reads until every topic passes or the patience
 //! runs out, and reports the last reading.
 
@@ -30,10 +31,8 @@ pub struct KafkaSource {
 }
 
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long the read goes on after every partition reached its high watermark with no record
-/// arriving: a broker's reported high watermark can lag the records it serves (tansu 0.6's
-/// memory engine did, for the last batch of a partition), and those records count too.
-const QUIET: Duration = Duration::from_secs(1);
+/// The verification's quiet period after the high watermarks are reached.
+const VERIFY_QUIET: Duration = Duration::from_secs(1);
 
 /// Every record of a topic, and the offsets the broker skipped.
 #[derive(Debug, Default)]
@@ -46,8 +45,15 @@ pub struct TopicRead {
     pub beyond_high_watermark: u64,
 }
 
-/// Reads every record of `topic` (blocking; call from a blocking thread).
-pub fn read_topic(brokers: &str, topic: &str, within: Duration) -> anyhow::Result<TopicRead> {
+/// Reads every record of `topic`, giving up after `within`, and stopping once the high
+/// watermarks are reached and `quiet` passed without a record (blocking; call from a blocking
+/// thread).
+pub fn read_topic(
+    brokers: &str,
+    topic: &str,
+    within: Duration,
+    quiet: Duration,
+) -> anyhow::Result<TopicRead> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .set(
@@ -89,7 +95,7 @@ pub fn read_topic(brokers: &str, topic: &str, within: Duration) -> anyhow::Resul
     let mut last_record = Instant::now();
     loop {
         let reached_high = expected.values().all(|(next, high)| next >= high);
-        if reached_high && last_record.elapsed() >= QUIET {
+        if reached_high && last_record.elapsed() >= quiet {
             break;
         }
         if Instant::now() > deadline {
@@ -116,6 +122,8 @@ pub fn read_topic(brokers: &str, topic: &str, within: Duration) -> anyhow::Resul
             }
         }
         read.records.push(ObservedRecord {
+            partition,
+            offset,
             key: message
                 .key()
                 .map(|key| String::from_utf8_lossy(key).into_owned()),
@@ -138,7 +146,7 @@ pub async fn verify_topics(
         for (topic, ids) in &acked {
             let (brokers, name) = (source.brokers.clone(), topic.clone());
             let read = tokio::task::spawn_blocking(move || {
-                read_topic(&brokers, &name, Duration::from_secs(60))
+                read_topic(&brokers, &name, Duration::from_secs(60), VERIFY_QUIET)
             })
             .await;
             let verdict = match read {

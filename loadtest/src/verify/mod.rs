@@ -24,6 +24,10 @@ pub use kafka::{read_topic, verify_topics, KafkaSource, TopicRead};
 /// One record as the verification sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedRecord {
+    /// Partition it was read from.
+    pub partition: i32,
+    /// Its offset there.
+    pub offset: i64,
     /// Record key, as text.
     pub key: Option<String>,
     /// The `event-id` header.
@@ -258,6 +262,8 @@ mod tests {
 
     fn record(key: &str, event_id: &str) -> ObservedRecord {
         ObservedRecord {
+            partition: 0,
+            offset: 0,
             key: Some(key.to_string()),
             event_id: (!event_id.is_empty()).then(|| event_id.to_string()),
         }

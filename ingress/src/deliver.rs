@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
 use http::StatusCode;
-use switchyard_store::dedupe::{self, Claim, EventPosition, StoredAnswer};
+use switchyard_store::dedupe::{self, Claim, StoredAnswer};
 use switchyard_topics::{CodecError, EncodedEvent};
 use uuid::Uuid;
 
@@ -111,13 +111,7 @@ pub(crate) async fn answer_once(
                 status: StatusCode::OK.as_u16(),
                 body: fresh(),
             };
-            let position = match durability {
-                Durability::Broker(report) => Some(EventPosition {
-                    partition: report.partition,
-                    offset: report.offset,
-                }),
-                Durability::Spooled => None,
-            };
+            let position = durability.position();
             let recorded = dedupe::record_answer(&state.pool, channel, key, &answer, position);
             if let Err(error) = recorded.await {
                 // The event is durable; a repeat re-publishes under the same id, which is harmless.

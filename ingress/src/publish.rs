@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
+use switchyard_store::dedupe::EventPosition;
 use switchyard_topics::outbox::{self, OutboxFence};
 use switchyard_topics::{DeliveryReport, EncodedEvent, KafkaConfig, ProduceError, Producer};
 
@@ -30,6 +31,19 @@ pub enum Durability {
     Broker(DeliveryReport),
     /// The broker did not confirm in time; the event is in the Postgres spool.
     Spooled,
+}
+
+impl Durability {
+    /// Where the broker put the event, when it was the broker that confirmed it.
+    pub fn position(self) -> Option<EventPosition> {
+        match self {
+            Self::Broker(report) => Some(EventPosition {
+                partition: report.partition,
+                offset: report.offset,
+            }),
+            Self::Spooled => None,
+        }
+    }
 }
 
 /// Why an event could not be made durable.

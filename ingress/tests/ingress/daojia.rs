@@ -68,16 +68,13 @@ async fn a_pushed_order_and_its_cancellation_each_produce_one_event_even_when_re
     assert_eq!(h.settled_count(names::ORDERS_CHANNEL_UPDATES).await, 1);
 
     // The answered push says where its event is, and the broker serves that record there.
-    let position = dedupe::event_position(&h.pool, "daojia.cancel", "58-1")
+    let claimed = dedupe::claimed_event(&h.pool, "daojia.cancel", "58-1")
         .await
-        .expect("position read")
+        .expect("claim read")
+        .expect("claimed");
+    let position = claimed
+        .position
         .expect("a broker-confirmed push records its position");
-    let claimed: uuid::Uuid = sqlx::query_scalar(
-        "SELECT event_id FROM ingress_dedupe WHERE channel = 'daojia.cancel' AND dedupe_key = '58-1'",
-    )
-    .fetch_one(&h.pool)
-    .await
-    .expect("claim");
     let found = h
         .event_id_at(
             names::ORDERS_CHANNEL_UPDATES,
@@ -85,7 +82,7 @@ async fn a_pushed_order_and_its_cancellation_each_produce_one_event_even_when_re
             position.offset,
         )
         .await;
-    assert_eq!(found, Some(claimed.to_string()));
+    assert_eq!(found, Some(claimed.event_id.to_string()));
     h.stop().await;
 }
 

@@ -154,9 +154,10 @@ async fn a_repeated_push_gets_the_first_answer() {
         .await
         .expect("first answer wins");
     assert_eq!(
-        dedupe::event_position(db.pool(), "dstore", "REQ-1")
+        dedupe::claimed_event(db.pool(), "dstore", "REQ-1")
             .await
-            .expect("position"),
+            .expect("position")
+            .and_then(|claimed| claimed.position),
         Some(position),
         "the first answer's position stays"
     );

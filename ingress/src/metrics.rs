@@ -4,7 +4,8 @@
 //! (`accepted`, `duplicate`, `rejected`, `unavailable`, `shed`, `too_large`);
 //! `ingress_events_spooled_total` and `ingress_spool_drained_total` show broker outages and
 //! recovery; `ingress_unconfirmed_deliveries_total` counts broker reports that named no offset
-//! (those events were spooled instead of acknowledged on the report's word). Labels never carry keys, ids or personal data.
+//! (those events were spooled instead of acknowledged on the report's word). Labels never
+//! carry keys, ids or personal data.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;

@@ -2,7 +2,8 @@
 # After a run whose topic verification reported acknowledged orders missing, records what the
 # database knows about each missing example while the stack is still up: the order, its dedupe
 # claim (the event id the ingress published under, whether its answer was recorded, the partition
-# and offset the broker confirmed it at) and whether the event sits in the outbox. Appends to OUT/missing.txt. Needs the ingress-stack variables.
+# and offset the broker confirmed it at) and whether the event sits in the outbox. Appends to
+# OUT/missing.txt. Needs the ingress-stack variables.
 # Usage (sourced by ingress-vs-bare.sh): explain_missing RUN_JSON
 explain_missing() {
   local run_json=$1 db=$SWITCHYARD_DATABASE_URL id

@@ -183,7 +183,7 @@ pub(crate) const COLUMNS: &str = "id, order_no, channel, channel_order_id, sourc
 /// a repeat. Inside the caller's transaction it is part of that transaction.
 pub async fn insert(conn: &mut PgConnection, new: &NewOrder) -> StoreResult<Inserted<Order>> {
     let lines = NewLines::of(&new.items);
-    let contact = new.contact.clone().unwrap_or_default();
+    let contact = new.contact.as_ref();
     let created = sqlx::query_as::<_, Order>(&format!(
         "WITH created AS (
              INSERT INTO orders (id, channel, channel_order_id, source_credential_id,
@@ -223,10 +223,10 @@ pub async fn insert(conn: &mut PgConnection, new: &NewOrder) -> StoreResult<Inse
     .bind(&lines.quantity)
     .bind(&lines.unit_price_minor)
     .bind(&lines.manual_form_data)
-    .bind(new.contact.is_some())
-    .bind(&contact.contact_phone)
-    .bind(&contact.service_address)
-    .bind(&contact.details)
+    .bind(contact.is_some())
+    .bind(contact.and_then(|c| c.contact_phone.as_deref()))
+    .bind(contact.and_then(|c| c.service_address.as_deref()))
+    .bind(contact.and_then(|c| c.details.as_ref()))
     .fetch_optional(&mut *conn)
     .await?;
     match created {

@@ -40,9 +40,9 @@ enum Command {
     Ingress,
     /// Run one worker: one consumer group, scaled by running more replicas.
     Worker {
-        /// Which worker to run: procurer or callback-relayer.
-        #[arg(value_parser = commands::up::parse_worker_name)]
-        name: switchyard_workers::WorkerName,
+        /// Which worker to run (every worker the registry holds).
+        #[arg(value_parser = commands::up::worker_parser())]
+        name: &'static switchyard_workers::Registration,
     },
     /// Create the database if it is missing and apply pending migrations (idempotent).
     Migrate,

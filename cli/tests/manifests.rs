@@ -1,9 +1,13 @@
-//! The Kubernetes manifests name only roles the binary has: every `args: ["worker", NAME]` is a
-//! worker `switchyard worker` accepts, and every configuration variable the ConfigMap sets is a
-//! key the binary knows (an unknown one would stop every pod at start-up).
+//! The Kubernetes manifests and the CLI follow the worker registry
+//! (`workers/src/registry.rs`): every `args: ["worker", NAME]` is a worker `switchyard worker`
+//! accepts, every registered worker has a Deployment, `switchyard worker --help` lists each with
+//! its description, and every configuration variable the ConfigMap sets is a key the binary
+//! knows (an unknown one would stop every pod at start-up).
 
 use std::path::Path;
 use std::process::Command;
+
+use switchyard_workers::registry::WORKERS;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_switchyard");
 
@@ -14,18 +18,58 @@ fn manifest(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
-#[test]
-fn every_worker_deployment_names_a_real_worker() {
-    let workers = manifest("workers.yaml");
-    let names: Vec<&str> = workers
+/// The worker names of the `args: ["worker", NAME]` lines in `k8s/workers.yaml`.
+fn deployed_workers() -> Vec<String> {
+    manifest("workers.yaml")
         .lines()
         .filter_map(|line| line.trim().strip_prefix("args: [\"worker\", \""))
         .filter_map(|rest| rest.strip_suffix("\"]"))
-        .collect();
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_registered_worker_has_a_deployment() {
+    let deployed = deployed_workers();
+    for worker in WORKERS {
+        assert!(
+            deployed.iter().any(|name| name == worker.name),
+            "worker `{}` has no Deployment in k8s/workers.yaml",
+            worker.name
+        );
+    }
+}
+
+#[test]
+fn worker_help_lists_every_registered_worker() {
+    let output = Command::new(BINARY)
+        .args(["worker", "--help"])
+        .output()
+        .expect("run switchyard");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for worker in WORKERS {
+        assert!(
+            help.contains(worker.name) && help.contains(worker.description),
+            "`switchyard worker --help` does not list {}:\n{help}",
+            worker.name
+        );
+    }
+    let refused = Command::new(BINARY)
+        .args(["worker", "no-such-worker"])
+        .output()
+        .expect("run switchyard");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("procurer"));
+}
+
+#[test]
+fn every_worker_deployment_names_a_real_worker() {
+    let names = deployed_workers();
     assert!(!names.is_empty(), "no worker deployments found");
     for name in names {
         let output = Command::new(BINARY)
-            .args(["worker", name, "--help"])
+            .args(["worker", name.as_str(), "--help"])
             .output()
             .expect("run switchyard");
         assert!(

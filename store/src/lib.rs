@@ -21,6 +21,7 @@ pub mod orders;
 pub mod outbox;
 pub mod procurement;
 pub mod provider_orders;
+pub mod scheduled_tasks;
 pub mod stock;
 mod text_enum;
 pub mod users;

@@ -21,7 +21,7 @@ use switchyard_testkit::database::TestDatabase;
 use switchyard_topics::events::{StockChangeReason, StockChanged, StockSource, StockStatus};
 use switchyard_topics::{
     encode, ensure_topics, Delivery, EventMeta, Handler, HandlerError, KafkaConfig, Producer,
-    Runner, RunnerMetrics, PARKED_EVENTS_DDL,
+    Runner, RunnerMetrics,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -224,10 +224,6 @@ fn main() {
         };
         ensure_topics(&config).await.unwrap();
         let database = TestDatabase::new().await.unwrap();
-        sqlx::raw_sql(PARKED_EVENTS_DDL)
-            .execute(database.pool())
-            .await
-            .unwrap();
         produce(&config, total).await;
         eprintln!("produced {total} events");
 

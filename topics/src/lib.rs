@@ -26,5 +26,5 @@ pub use processed::{mark_processed, ProcessedMark};
 pub use producer::{DeliveryReport, ProduceError, Producer};
 pub use runner::{
     replay, Consumable, Delivery, Handler, HandlerError, ReplayError, ReplayReport, ReplayRequest,
-    Runner, RunnerError, RunnerMetrics, PARKED_EVENTS_DDL,
+    Runner, RunnerError, RunnerMetrics,
 };

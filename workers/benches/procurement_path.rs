@@ -24,7 +24,7 @@ use switchyard_store::mappings::Fulfiller;
 use switchyard_topics::events::{StockChangeReason, StockChanged, StockSource, StockStatus};
 use switchyard_topics::{
     encode, ensure_topics, Delivery, EventMeta, Handler, HandlerError, Producer, Runner,
-    RunnerMetrics, PARKED_EVENTS_DDL,
+    RunnerMetrics,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -40,10 +40,6 @@ impl Handler for Count {
 
 async fn raw_runner_rate(n: usize) -> f64 {
     let db = switchyard_testkit::database::TestDatabase::new()
-        .await
-        .unwrap();
-    sqlx::raw_sql(PARKED_EVENTS_DDL)
-        .execute(db.pool())
         .await
         .unwrap();
     let kafka = support::test_kafka();

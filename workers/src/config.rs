@@ -147,6 +147,16 @@ impl WorkersConfig {
         )
     }
 
+    /// How the shared scheduler claims: every `poll_interval_ms`, `poll_batch` rows at a time,
+    /// leased for the scaled claim lease.
+    pub fn scheduler_settings(&self) -> crate::scheduler::SchedulerSettings {
+        crate::scheduler::SchedulerSettings {
+            tick: Duration::from_millis(self.poll_interval_ms),
+            lease: self.claim_lease(),
+            batch: self.poll_batch,
+        }
+    }
+
     /// The claim lease after scaling.
     pub fn claim_lease(&self) -> Duration {
         self.scaled(Duration::from_secs(self.claim_lease_secs))

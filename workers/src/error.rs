@@ -70,9 +70,12 @@ pub enum WorkerError {
     /// The consumer runner failed.
     #[error(transparent)]
     Runner(#[from] RunnerError),
-    /// The runner's retry table could not be prepared.
-    #[error("preparing the runner's tables: {0}")]
-    Database(#[source] sqlx::Error),
+    /// A part of the worker could not be set up (an HTTP client, say).
+    #[error("setting up: {0}")]
+    Setup(String),
+    /// The worker's name is not in the registry.
+    #[error("unknown worker `{0}`")]
+    Unknown(String),
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The workers of the procurement path: the procurer and the callback-relayer, each a small
-//! module on the shared consumer runner, plus the operator API over procurement orders.
+//! The workers: each one module implementing [`Worker`] plus one line in [`registry::WORKERS`],
+//! run by the [`kit`] on the shared consumer runner and the shared [`scheduler`]; plus the
+//! operator API over procurement orders.
 //!
 //! `lib.rs` holds only modules and re-exports; each module's header states its contract.
 
@@ -10,19 +11,19 @@ pub mod config;
 pub mod context;
 pub mod downstream;
 pub mod error;
+pub mod kit;
 pub mod metrics;
-pub mod name;
 pub mod operator;
 pub mod parent;
 pub mod procurer;
-mod run;
+pub mod registry;
+pub mod scheduler;
 pub mod store;
 
 pub use cancel::{cancel_order, CancelError, CancelOutcome};
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};
 pub use context::WorkerContext;
 pub use error::{StepError, WorkerError};
+pub use kit::{NoInput, PreparedWorker, Registration, Worker};
 pub use metrics::WorkerMetrics;
-pub use name::WorkerName;
 pub use operator::operator_routes;
-pub use run::{build, run, Worker};

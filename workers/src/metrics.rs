@@ -6,6 +6,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 use switchyard_topics::RunnerMetrics;
 
+use crate::scheduler::SchedulerMetrics;
+
 /// Labels of procurement attempts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct AttemptLabels {
@@ -27,6 +29,8 @@ pub struct RelayLabels {
 pub struct WorkerMetrics {
     /// The consumer runner's families, shared by every runner of the process.
     pub runner: RunnerMetrics,
+    /// The shared scheduler's families.
+    pub scheduler: SchedulerMetrics,
     pub(crate) attempts: Family<AttemptLabels, Counter>,
     pub(crate) relays: Family<RelayLabels, Counter>,
     pub(crate) outbox_published: Counter,
@@ -37,6 +41,7 @@ impl WorkerMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self {
             runner: RunnerMetrics::register(registry),
+            scheduler: SchedulerMetrics::register(registry),
             ..Self::default()
         };
         registry.register(

@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use backon::{ExponentialBuilder, Retryable};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use switchyard_ingress::Ingress;
 use switchyard_runtime::database;
-use switchyard_workers::{WorkerContext, WorkerMetrics, WorkerName};
+use switchyard_workers::registry::{self, WORKERS};
+use switchyard_workers::{Registration, WorkerContext, WorkerMetrics};
 
 use crate::process::Process;
 use crate::settings::Settings;
@@ -22,7 +24,7 @@ use crate::settings::Settings;
 #[derive(Debug, Clone)]
 pub struct Roles {
     ingress: bool,
-    workers: Vec<WorkerName>,
+    workers: Vec<&'static Registration>,
 }
 
 impl Roles {
@@ -30,7 +32,7 @@ impl Roles {
     pub fn all() -> Self {
         Self {
             ingress: true,
-            workers: WorkerName::ALL.to_vec(),
+            workers: WORKERS.iter().collect(),
         }
     }
 
@@ -43,7 +45,7 @@ impl Roles {
     }
 
     /// One worker.
-    pub fn worker(name: WorkerName) -> Self {
+    pub fn worker(name: &'static Registration) -> Self {
         Self {
             ingress: false,
             workers: vec![name],
@@ -51,12 +53,14 @@ impl Roles {
     }
 }
 
-/// Parses a worker name for clap, listing the valid names on error.
-pub fn parse_worker_name(text: &str) -> Result<WorkerName, String> {
-    text.parse().map_err(|_| {
-        let names: Vec<&str> = WorkerName::ALL.iter().map(|name| name.as_str()).collect();
-        format!("unknown worker `{text}`; one of: {}", names.join(", "))
-    })
+/// Parses a worker name for clap; `--help` lists every registered worker with its description.
+pub fn worker_parser() -> impl TypedValueParser<Value = &'static Registration> {
+    PossibleValuesParser::new(
+        WORKERS
+            .iter()
+            .map(|worker| PossibleValue::new(worker.name).help(worker.description)),
+    )
+    .try_map(|name: String| registry::find(&name).ok_or_else(|| format!("unknown worker `{name}`")))
 }
 
 /// Runs the roles until shutdown.
@@ -88,7 +92,7 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
     let workers = roles
         .workers
         .iter()
-        .map(|name| switchyard_workers::build(*name, context.clone(), &worker_metrics))
+        .map(|worker| worker.prepare(&context, &worker_metrics))
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut operator = switchyard_workers::operator_routes(

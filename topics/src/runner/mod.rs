@@ -48,6 +48,7 @@ mod offsets;
 mod parking;
 mod record;
 mod replay;
+mod span;
 mod work;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -68,10 +69,6 @@ use crate::producer::{ProduceError, Producer};
 use consumer::{consumer_config, poll_loop, RunnerContext};
 use dispatch::Dispatcher;
 use work::Shared;
-
-/// DDL of the retry schedule table the runner needs: the migration itself, idempotent, so a
-/// database the runner is pointed at without migrations gets the same table.
-pub const PARKED_EVENTS_DDL: &str = include_str!("../../../migrations/0007_parked_events.sql");
 
 /// Why a runner could not start or stopped abnormally; all need an operator or a restart.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +122,7 @@ impl<H: Handler> Runner<H> {
         Ok(Self {
             shared: Arc::new(Shared {
                 handler,
+                worker: Arc::from(worker),
                 group: Arc::from(group),
                 config: config.clone(),
                 pool,

@@ -15,6 +15,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::dead_letter::{send_dead_letter, GiveUp};
@@ -28,6 +29,8 @@ use crate::producer::Producer;
 /// Everything a work item needs; one per runner.
 pub(crate) struct Shared<H> {
     pub(crate) handler: H,
+    /// The worker's name (the group without its prefix), for spans.
+    pub(crate) worker: Arc<str>,
     pub(crate) group: Arc<str>,
     pub(crate) config: KafkaConfig,
     pub(crate) pool: PgPool,
@@ -305,8 +308,10 @@ async fn decode_and_handle<H: Handler>(
             .map(str::to_owned),
         consumer_group: Arc::clone(&shared.group),
     };
+    let span = super::span::event_span(&shared.worker, &delivery);
     match AssertUnwindSafe(shared.handler.handle(event, &delivery))
         .catch_unwind()
+        .instrument(span)
         .await
     {
         Ok(result) => result,

@@ -10,7 +10,7 @@ use switchyard_topics::events::StockChanged;
 use switchyard_topics::events::{StockChangeReason, StockSource, StockStatus};
 use switchyard_topics::{
     encode, mark_processed, Delivery, EventMeta, Handler, HandlerError, KafkaConfig, ProcessedMark,
-    Producer, PARKED_EVENTS_DDL,
+    Producer,
 };
 
 /// A config on the shared broker with a fresh topic and group prefix.
@@ -30,13 +30,9 @@ pub fn test_config() -> KafkaConfig {
     }
 }
 
-/// A migrated database plus the runner's retry table and a test `effects` table.
+/// A migrated database (the runner's retry table included) plus a test `effects` table.
 pub async fn test_database() -> TestDatabase {
     let database = TestDatabase::new().await.expect("test database");
-    sqlx::raw_sql(PARKED_EVENTS_DDL)
-        .execute(database.pool())
-        .await
-        .unwrap();
     sqlx::raw_sql(
         "create table if not exists processed_events (consumer_group text not null,
              event_id uuid not null, topic text not null,

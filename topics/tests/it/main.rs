@@ -9,3 +9,4 @@ mod contract;
 mod outbox;
 mod runner_behaviour;
 mod schemas;
+mod trace_context;

@@ -34,9 +34,11 @@ use switchyard_topics::{
 use crate::clients::PartnerClients;
 use crate::config::WorkersConfig;
 use crate::context::WorkerContext;
-use crate::error::StepError;
+use crate::error::{StepError, WorkerError};
+use crate::kit::Worker;
 use crate::metrics::WorkerMetrics;
 use crate::parent::{self, ParentChange};
+use crate::scheduler::Job;
 
 /// The events the relayer consumes.
 #[derive(Debug, Clone)]
@@ -147,5 +149,35 @@ impl Handler for CallbackRelayer {
                 applied.map_err(HandlerError::from)
             });
         handled
+    }
+}
+
+/// The callback-relayer worker: its handler, and the sender of downstream callbacks.
+pub struct CallbackRelayerWorker {
+    handler: CallbackRelayer,
+    sender: Arc<sender::CallbackSender>,
+}
+
+impl Worker for CallbackRelayerWorker {
+    const NAME: &'static str = "callback-relayer";
+    const DESCRIPTION: &'static str =
+        "applies upstream callbacks and dispense results; relays callbacks one level down";
+    type Handler = CallbackRelayer;
+
+    fn build(ctx: &WorkerContext, metrics: &WorkerMetrics) -> Result<Self, WorkerError> {
+        let relayer = Arc::new(Relayer::new(ctx, metrics.clone()));
+        let sender = Arc::new(sender::CallbackSender::new(Arc::clone(&relayer))?);
+        Ok(Self {
+            handler: CallbackRelayer::new(relayer),
+            sender,
+        })
+    }
+
+    fn handler(&self) -> CallbackRelayer {
+        self.handler.clone()
+    }
+
+    fn jobs(&self) -> Vec<Job> {
+        vec![Job::Polled(self.sender.clone())]
     }
 }

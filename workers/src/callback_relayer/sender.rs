@@ -1,6 +1,6 @@
 //! The callback sender: delivers queued callbacks to downstream Dujiao-Next sites.
 //!
-//! Contract: wakes when this process queues a callback, and every `poll_interval_ms` otherwise;
+//! Contract: a polled job on the shared scheduler; wakes when this process queues a callback, and every `poll_interval_ms` otherwise;
 //! claims due deliveries with a lease (so several processes never send one callback at once)
 //! and sends each once: signed with the downstream credential over the literal path
 //! `/api/v1/upstream/callback`, `relay.timeout_ms` per try. HTTP 200 with `ok:true` marks it
@@ -16,58 +16,71 @@ use switchyard_partners::dujiao::{send_callback, DujiaoError};
 use switchyard_partners::policy::{PartnerHttp, PolicyConfig};
 use switchyard_store::callbacks::{self, CallbackDelivery};
 use switchyard_store::credentials;
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 use super::Relayer;
 use crate::downstream::sender_wakeup;
-use crate::error::StepError;
+use crate::error::{StepError, WorkerError};
+use crate::scheduler::{JobError, JobFuture, PolledJob};
 use crate::store;
 
-/// Runs until `shutdown`; in-flight sends finish first.
-pub async fn run(relayer: Arc<Relayer>, shutdown: CancellationToken) {
-    let policy = PolicyConfig {
-        timeout: Duration::from_millis(relayer.config.relay.timeout_ms),
-        rate_per_second: NonZeroU32::MAX,
-        burst: NonZeroU32::MAX,
-        max_retries: 0,
-        ..PolicyConfig::default()
-    };
-    let http = match PartnerHttp::new("dujiao-callback", policy) {
-        Ok(http) => http,
-        Err(error) => {
-            tracing::error!(%error, "callback sender cannot start");
-            return;
-        }
-    };
-    let interval = Duration::from_millis(relayer.config.poll_interval_ms);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = sender_wakeup().notified() => {}
-            () = tokio::time::sleep(interval) => {}
-        }
-        let lease = relayer.config.claim_lease();
-        let due = match store::claim_due_callbacks(&relayer.pool, lease, relayer.config.poll_batch)
-            .await
-        {
-            Ok(due) => due,
-            Err(error) => {
-                tracing::warn!(%error, "claiming due callbacks");
-                continue;
-            }
+/// Sends due callbacks: a [`PolledJob`] woken when this process queues one.
+pub struct CallbackSender {
+    relayer: Arc<Relayer>,
+    http: PartnerHttp,
+}
+
+impl CallbackSender {
+    /// A sender over `relayer` with its own HTTP client (no retries inside a try: the schedule
+    /// is the retry).
+    pub fn new(relayer: Arc<Relayer>) -> Result<Self, WorkerError> {
+        let policy = PolicyConfig {
+            timeout: Duration::from_millis(relayer.config.relay.timeout_ms),
+            rate_per_second: NonZeroU32::MAX,
+            burst: NonZeroU32::MAX,
+            max_retries: 0,
+            ..PolicyConfig::default()
         };
-        let mut sends = JoinSet::new();
-        for delivery in due {
-            let (relayer, http) = (Arc::clone(&relayer), http.clone());
-            sends.spawn(async move {
-                let id = delivery.id;
-                if let Err(error) = send_one(&relayer, &http, delivery).await {
-                    tracing::warn!(callback_id = id, %error, "callback bookkeeping failed");
-                }
-            });
-        }
-        while sends.join_next().await.is_some() {}
+        let http = PartnerHttp::new("dujiao-callback", policy)
+            .map_err(|error| WorkerError::Setup(format!("callback sender: {error}")))?;
+        Ok(Self { relayer, http })
+    }
+}
+
+impl PolledJob for CallbackSender {
+    fn name(&self) -> &'static str {
+        "callback-sender"
+    }
+
+    fn period(&self) -> Duration {
+        Duration::from_millis(self.relayer.config.poll_interval_ms)
+    }
+
+    fn wakeup(&self) -> Option<&Notify> {
+        Some(sender_wakeup())
+    }
+
+    fn run(&self) -> JobFuture<'_, Result<(), JobError>> {
+        Box::pin(async move {
+            let relayer = &self.relayer;
+            let lease = relayer.config.claim_lease();
+            let due = store::claim_due_callbacks(&relayer.pool, lease, relayer.config.poll_batch)
+                .await
+                .map_err(|error| JobError::new(format!("claiming due callbacks: {error}")))?;
+            let mut sends = JoinSet::new();
+            for delivery in due {
+                let (relayer, http) = (Arc::clone(relayer), self.http.clone());
+                sends.spawn(async move {
+                    let id = delivery.id;
+                    if let Err(error) = send_one(&relayer, &http, delivery).await {
+                        tracing::warn!(callback_id = id, %error, "callback bookkeeping failed");
+                    }
+                });
+            }
+            while sends.join_next().await.is_some() {}
+            Ok(())
+        })
     }
 }
 

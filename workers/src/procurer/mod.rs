@@ -9,7 +9,7 @@
 //!   `POST /orders` carries `downstream_order_no` and our `callback_url`; vending creates, pays
 //!   and dispenses each record; WDT gets a `trade.push`. Every call is one recorded attempt.
 //! - A transient failure schedules the next attempt on the connection's `retry_intervals`
-//!   (scaled by `time_scale`); the [`retry`] loop places it when due, so the event's partition
+//!   (scaled by `time_scale`); the [`retry`] job places it when due, so the event's partition
 //!   never waits. With `retry_max` exhausted, or on a permanent refusal, the sub-order is
 //!   `failed` with its reason: an operator's exception, never an automatic cancel or refund.
 //! - Placement holds a lease on the row, so a handler, the retry loop and other processes never
@@ -34,6 +34,12 @@ use std::sync::Arc;
 use switchyard_topics::events::OrderAccepted;
 use switchyard_topics::{Delivery, Handler, HandlerError};
 use uuid::Uuid;
+
+use crate::context::WorkerContext;
+use crate::error::WorkerError;
+use crate::kit::Worker;
+use crate::metrics::WorkerMetrics;
+use crate::scheduler::Job;
 
 pub use attempt::{AttemptResult, PartnerFailure};
 pub use place::Placer;
@@ -74,5 +80,26 @@ impl Handler for Procurer {
             Ok(())
         });
         handled
+    }
+}
+
+impl Worker for Procurer {
+    const NAME: &'static str = "procurer";
+    const DESCRIPTION: &'static str =
+        "places procurement orders with fulfillers (consumes orders.accepted), retries them when due";
+    type Handler = Procurer;
+
+    fn build(ctx: &WorkerContext, metrics: &WorkerMetrics) -> Result<Self, WorkerError> {
+        Ok(Procurer::new(Arc::new(Placer::new(ctx, metrics.clone()))))
+    }
+
+    fn handler(&self) -> Procurer {
+        self.clone()
+    }
+
+    fn jobs(&self) -> Vec<Job> {
+        vec![Job::Polled(Arc::new(retry::DueRetries(Arc::clone(
+            &self.placer,
+        ))))]
     }
 }

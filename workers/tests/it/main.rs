@@ -2,8 +2,10 @@
 //! over HTTP, the workers running through the topics runner.
 
 mod cancel;
+mod kit;
 mod procurement;
 mod relay;
+mod scheduler;
 mod status_events;
 mod support;
 mod vending;

@@ -20,7 +20,8 @@ use switchyard_testkit::broker::{shared_broker, unique_prefix};
 use switchyard_testkit::database::TestDatabase;
 use switchyard_topics::events::{self, Money, OrderAccepted, OrderLine};
 use switchyard_topics::{encode, ensure_topics, EventMeta, KafkaConfig, Producer};
-use switchyard_workers::{build, WorkerContext, WorkerMetrics, WorkerName, WorkersConfig};
+use switchyard_workers::registry::WORKERS;
+use switchyard_workers::{WorkerContext, WorkerMetrics, WorkersConfig};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -99,8 +100,10 @@ impl Hub {
 
     fn start_workers(&mut self) {
         let metrics = WorkerMetrics::default();
-        for name in WorkerName::ALL {
-            let worker = build(name, self.context(), &metrics).expect("worker");
+        for registration in WORKERS {
+            let worker = registration
+                .prepare(&self.context(), &metrics)
+                .expect("worker");
             let token = self.shutdown.clone();
             self.workers.push(tokio::spawn(async move {
                 worker.run(token).await.expect("worker run");

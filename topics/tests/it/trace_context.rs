@@ -1,0 +1,86 @@
+//! One trace per order: the runner's span for an event continues the trace of the producer's
+//! `traceparent` header, and names the worker, topic, partition, offset and event id.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+use switchyard_topics::{encode, ensure_topics, EventMeta, Producer, Runner, RunnerMetrics};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::layer::SubscriberExt;
+
+use crate::common::*;
+
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const PARENT_SPAN_ID: &str = "00f067aa0ba902b7";
+
+// One thread: the subscriber is this thread's default, and the runner's tasks run here.
+#[tokio::test(flavor = "current_thread")]
+async fn the_event_span_continues_the_producers_trace() {
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let config = test_config();
+    ensure_topics(&config).await.unwrap();
+    let db = test_database().await;
+    let event = stock_event("traced", 1);
+    let meta = EventMeta::new().with_traceparent(format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01"));
+    let encoded = encode(&config, &event, meta).unwrap();
+    Producer::new(&config)
+        .unwrap()
+        .send(&encoded, Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    let seen: Seen = Arc::default();
+    let handler = ScriptedHandler {
+        pool: db.pool().clone(),
+        script: Arc::new(|_, _| None),
+        seen: Arc::clone(&seen),
+    };
+    let runner = Runner::new(
+        &config,
+        "stock-syncer",
+        handler,
+        db.pool().clone(),
+        RunnerMetrics::default(),
+    )
+    .unwrap();
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(runner.run(stop.clone()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the event was not handled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    running.await.unwrap().unwrap();
+    provider.force_flush().unwrap();
+
+    let spans = exporter.get_finished_spans().unwrap();
+    let span = spans
+        .iter()
+        .find(|span| span.name == "event")
+        .expect("an `event` span was exported");
+    assert_eq!(span.span_context.trace_id().to_string(), TRACE_ID);
+    assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN_ID);
+    let attribute = |key: &str| {
+        span.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.to_string())
+    };
+    assert_eq!(attribute("worker").as_deref(), Some("stock-syncer"));
+    assert_eq!(
+        attribute("topic"),
+        Some(format!("{}stock.changed", config.topic_prefix))
+    );
+    assert_eq!(attribute("event_id"), Some(encoded.event_id.to_string()));
+    assert!(attribute("partition").is_some() && attribute("offset").is_some());
+}

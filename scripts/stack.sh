@@ -109,9 +109,20 @@ ensure_postgres() {
 # injects SWITCHYARD_SECRETS__ENCRYPTION_KEY from a secret store).
 ensure_local_key() {
   mkdir -p "$STACK_DIR"
-  [ -f "$STACK_DIR/encryption.key" ] || head -c 32 /dev/urandom | base64 >"$STACK_DIR/encryption.key"
+  [ -f "$STACK_DIR/encryption.key" ] || (umask 077; head -c 32 /dev/urandom | base64 >"$STACK_DIR/encryption.key")
   chmod 600 "$STACK_DIR/encryption.key"
   cat "$STACK_DIR/encryption.key"
+}
+
+# A per-checkout operator API token (32 random bytes, hex), generated once and reused; prints its
+# path. `switchyard admin --token-file <path>` reads it (local runs only; production injects
+# SWITCHYARD_ADMIN__TOKEN from a secret store).
+ensure_local_admin_token() {
+  mkdir -p "$STACK_DIR"
+  local file="$STACK_DIR/admin.token"
+  [ -s "$file" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file")
+  chmod 600 "$file"
+  printf '%s\n' "$file"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

@@ -55,10 +55,7 @@ enum Command {
     /// Operator commands over the admin listener's API (credentials, wallets, catalog, connections).
     Admin(commands::admin::AdminArgs),
     /// Operator commands for procurement orders: list, show attempts, retry a failed one, cancel.
-    Procurement {
-        #[command(subcommand)]
-        command: commands::procurement::ProcurementCommand,
-    },
+    Procurement(commands::procurement::ProcurementArgs),
 }
 
 fn main() -> ExitCode {

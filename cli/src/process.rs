@@ -54,18 +54,19 @@ impl Process {
         })
     }
 
-    /// Binds and serves the admin listener (health, readiness, metrics, plus `routes`); returns
-    /// the bound address (the configured port may be 0).
+    /// Binds and serves the admin listener (health, readiness, metrics, plus the `operator`
+    /// routes behind `admin.token`); returns the bound address (the configured port may be 0).
     pub async fn serve_admin(
         &mut self,
         settings: &Settings,
-        routes: axum::Router,
+        operator: axum::Router,
     ) -> anyhow::Result<SocketAddr> {
         let readiness = Readiness::new(PROBE_TIMEOUT)
             .with(DatabaseProbe(self.pool.clone()))
             .with(BrokerProbe(self.producer.clone()));
         let registry = Arc::new(std::mem::take(&mut self.registry));
-        let server = AdminServer::new(readiness, registry).with_routes(routes);
+        let server = AdminServer::new(readiness, registry)
+            .with_operator_api(operator, settings.admin.token.clone());
         let listener = tokio::net::TcpListener::bind(settings.admin.listen)
             .await
             .with_context(|| format!("binding the admin listener on {}", settings.admin.listen))?;

@@ -1,7 +1,9 @@
 //! The whole configuration of one process: every section, each owned by the crate that uses it.
 //!
 //! Unknown keys anywhere are errors (every section is `deny_unknown_fields`); values that parse
-//! but make no sense are rejected by [`Settings::validate`] with one line naming the key.
+//! but make no sense are rejected by [`Settings::validate`] with one line naming the key. Some
+//! refuse to parse at all: `admin.token` shorter than 16 bytes (or empty) is not an
+//! `AdminToken`. Client-side variables (`SWITCHYARD_CLI_…`) are never configuration.
 
 use std::path::Path;
 
@@ -15,6 +17,10 @@ use switchyard_runtime::SecretString;
 use switchyard_store::crypto::SecretBox;
 use switchyard_topics::KafkaConfig;
 use switchyard_workers::WorkersConfig;
+
+/// The client URL variable before it moved out of the configuration namespace: still exported
+/// by scripts that followed the old `--help`, it would otherwise fail as an unknown key.
+const RENAMED_CLIENT_URL: &str = "SWITCHYARD_ADMIN_URL";
 
 /// Every section of the configuration.
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +94,12 @@ impl Default for ShutdownConfig {
 impl Settings {
     /// Loads defaults → file → environment, then validates.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        if std::env::var_os(RENAMED_CLIENT_URL).is_some() {
+            return Err(ConfigError::invalid(
+                "admin_url",
+                format!("{RENAMED_CLIENT_URL} is now SWITCHYARD_CLI_URL (`switchyard admin --url`); rename or unset it"),
+            ));
+        }
         let settings: Self = config::load(file)?;
         settings.validate()?;
         Ok(settings)

@@ -2,68 +2,12 @@
 //! naming the key; missing dependencies are reported on `/readyz` (never a panic); SIGTERM drains
 //! and exits cleanly; secrets never reach the output.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_switchyard");
-
-/// A running `switchyard` process, killed on drop so no test leaves one behind.
-struct Running {
-    child: Child,
-    admin: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn base_command() -> Command {
-    let mut command = Command::new(BINARY);
-    // Start from a clean configuration environment.
-    for (name, _) in std::env::vars() {
-        if name.starts_with("SWITCHYARD_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("SWITCHYARD_ADMIN__LISTEN", "127.0.0.1:0")
-        .env("SWITCHYARD_INGRESS__LISTEN", "127.0.0.1:0")
-        .env("SWITCHYARD_TELEMETRY__FILTER", "warn")
-        // A fixed test key (32 bytes of 0x07, base64): never a production secret.
-        .env(
-            "SWITCHYARD_SECRETS__ENCRYPTION_KEY",
-            "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
-        );
-    command
-}
-
-/// Starts `switchyard up` and waits for the line announcing the admin listener.
-fn start_up(mut command: Command) -> Running {
-    let mut child = command
-        .arg("up")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn switchyard");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let admin = loop {
-        let line = lines
-            .next()
-            .expect("switchyard exited before announcing its admin listener")
-            .expect("read stdout");
-        if let Some(address) = line.strip_prefix("switchyard: admin listener on http://") {
-            break address.trim().to_owned();
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Running { child, admin }
-}
+use support::standalone::{base_command, exits_within, start_up};
 
 #[test]
 fn unknown_key_stops_start_up_with_one_line_naming_it() {
@@ -100,6 +44,58 @@ fn missing_encryption_key_stops_start_up_naming_it() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("secrets.encryption_key"), "{stderr}");
+}
+
+#[test]
+fn empty_or_short_admin_token_stops_start_up_naming_it() {
+    for token in ["", "   ", "fifteen-bytes!!"] {
+        let mut command = base_command();
+        command.env("SWITCHYARD_ADMIN__TOKEN", token).arg("up");
+        let output = exits_within(command, Duration::from_secs(20));
+        assert_eq!(output.status.code(), Some(2), "token {token:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.contains("`admin.token`"), "names the key: {stderr}");
+        if !token.trim().is_empty() {
+            assert!(!stderr.contains(token), "never echoes the token: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn exporting_the_client_variables_leaves_the_server_commands_working() {
+    let output = base_command()
+        .env("SWITCHYARD_CLI_URL", "http://127.0.0.1:9464")
+        .env("SWITCHYARD_CLI_TOKEN_FILE", "/nonexistent/admin.token")
+        .arg("config")
+        .output()
+        .expect("run switchyard");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "config still runs: {stderr}");
+    // `switchyard admin --help` documents the same names.
+    let help = base_command()
+        .args(["admin", "--help"])
+        .output()
+        .expect("run switchyard");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("SWITCHYARD_CLI_URL"), "{help}");
+    assert!(help.contains("SWITCHYARD_CLI_TOKEN_FILE"), "{help}");
+}
+
+#[test]
+fn the_old_client_url_variable_is_refused_with_its_new_name() {
+    let output = base_command()
+        .env("SWITCHYARD_ADMIN_URL", "http://127.0.0.1:9464")
+        .arg("config")
+        .output()
+        .expect("run switchyard");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("SWITCHYARD_CLI_URL"),
+        "says the new name: {stderr}"
+    );
 }
 
 #[test]

@@ -12,7 +12,6 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use prometheus_client::registry::Registry;
-use secrecy::SecretString;
 use sqlx::PgPool;
 use switchyard_partners::dujiao::DujiaoVerifier;
 use switchyard_runtime::shutdown::ShutdownRoot;
@@ -112,10 +111,10 @@ impl Ingress {
             .layer(axum::middleware::from_fn_with_state(limits, guard))
     }
 
-    /// The operator API (`/admin/v1/...`) for the admin listener; without a token it answers
-    /// 503 "operator API disabled" to everything.
-    pub fn operator_routes(&self, admin_token: Option<SecretString>) -> Router {
-        operator::routes(self.state.clone(), admin_token)
+    /// The ingress's operator routes (`/admin/v1/...`), unauthenticated: mount them with
+    /// `AdminServer::with_operator_api` or `switchyard_runtime::operator::guard`.
+    pub fn operator_routes(&self) -> Router {
+        operator::routes(self.state.clone())
     }
 
     /// The outbox drainer (it publishes the spool; while the spool holds events, requests are

@@ -68,7 +68,7 @@ export SWITCHYARD_INGRESS__LISTEN=127.0.0.1:$INGRESS_PORT SWITCHYARD_ADMIN__LIST
 # The downstream shop's callback URL is the simulator's sink on loopback.
 export SWITCHYARD_INGRESS__ALLOW_PRIVATE_CALLBACK_URLS=true
 export SWITCHYARD_WORKERS__PUBLIC_BASE_URL=$INGRESS
-export SWITCHYARD_ADMIN__TOKEN=bench SWITCHYARD_TELEMETRY__FILTER=warn,librdkafka=off,rdkafka=off
+export SWITCHYARD_ADMIN__TOKEN=bench-operator-token SWITCHYARD_TELEMETRY__FILTER=warn,librdkafka=off,rdkafka=off
 SWITCHYARD_SECRETS__ENCRYPTION_KEY=$(head -c32 /dev/urandom | base64)
 export SWITCHYARD_SECRETS__ENCRYPTION_KEY
 ./target/release/switchyard migrate >"$OUT/migrate.log" 2>&1
@@ -82,7 +82,7 @@ done
 [ -n "$ready" ] || { echo "the fleet or the simulator did not become ready; see $OUT/*.log" >&2; exit 1; }
 
 # Downstream credential (large wallet) and our SKU; the printed flags name both.
-ADMIN_URL=$ADMIN ADMIN_TOKEN=bench loadtest/bench/provision.sh >"$OUT/flags"
+ADMIN_URL=$ADMIN ADMIN_TOKEN=bench-operator-token loadtest/bench/provision.sh >"$OUT/flags"
 eval "$(grep export "$OUT/flags")"
 FLAGS=$(head -1 "$OUT/flags")
 sku=$(sed -n 's/.*--dujiao-sku \([0-9]*\).*/\1/p' <<<"$FLAGS")

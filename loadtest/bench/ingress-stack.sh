@@ -14,7 +14,7 @@ psql "$DB_ADMIN" -qc "DROP DATABASE IF EXISTS switchyard_bench WITH (FORCE)"
 export SWITCHYARD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/switchyard_bench
 export SWITCHYARD_KAFKA__BROKERS=127.0.0.1:39092 SWITCHYARD_KAFKA__TOPIC_PREFIX=bench.
 export SWITCHYARD_INGRESS__LISTEN=127.0.0.1:18080 SWITCHYARD_ADMIN__LISTEN=127.0.0.1:19464
-export SWITCHYARD_ADMIN__TOKEN=bench SWITCHYARD_TELEMETRY__FILTER=warn,librdkafka=off,rdkafka=off
+export SWITCHYARD_ADMIN__TOKEN=bench-operator-token SWITCHYARD_TELEMETRY__FILTER=warn,librdkafka=off,rdkafka=off
 SWITCHYARD_SECRETS__ENCRYPTION_KEY=$(head -c32 /dev/urandom | base64)
 export SWITCHYARD_SECRETS__ENCRYPTION_KEY
 ./target/release/switchyard migrate
@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:19464/readyz >/dev/null && break; sleep 0.2; done
 # 16 downstream sites share the Dujiao orders (one site's orders serialise on its wallet row).
-SITES=16 SITES_FILE="$OUT/dujiao-sites.txt" ADMIN_URL=http://127.0.0.1:19464 ADMIN_TOKEN=bench \
+SITES=16 SITES_FILE="$OUT/dujiao-sites.txt" ADMIN_URL=http://127.0.0.1:19464 ADMIN_TOKEN=bench-operator-token \
   loadtest/bench/provision.sh >"$OUT/flags"
 eval "$(grep export "$OUT/flags")"
 FLAGS=$(head -1 "$OUT/flags")

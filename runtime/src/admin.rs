@@ -5,8 +5,8 @@
 //!   probe and, for failures, a reason without secrets.
 //! - `GET /metrics`: Prometheus text exposition of the process registry.
 //!
-//! Roles mount their own routes (the operator API) with [`AdminServer::with_routes`]; those
-//! routes are responsible for their own authentication.
+//! Roles hand their operator routes to [`AdminServer::with_operator_api`], which mounts all of
+//! them under the one token guard of [`crate::operator`]; no admin route is mounted without it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,10 +17,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use prometheus_client::registry::Registry;
-use secrecy::SecretString;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
+use crate::operator::{self, AdminToken};
 use crate::readiness::Readiness;
 
 /// `[admin]` section.
@@ -29,8 +29,8 @@ use crate::readiness::Readiness;
 pub struct AdminConfig {
     /// Address of the admin listener.
     pub listen: SocketAddr,
-    /// Bearer token required by the operator API; the operator API is disabled when unset.
-    pub token: Option<SecretString>,
+    /// Bearer token required by the operator API (at least 16 bytes); unset disables the API.
+    pub token: Option<AdminToken>,
 }
 
 impl Default for AdminConfig {
@@ -68,9 +68,10 @@ impl AdminServer {
         Self { router }
     }
 
-    /// Mounts extra routes (e.g. the operator API) beside the built-in ones.
-    pub fn with_routes(mut self, routes: Router) -> Self {
-        self.router = self.router.merge(routes);
+    /// Mounts the operator API beside the built-in routes, behind `token` (503 `disabled`
+    /// on every route when `None`).
+    pub fn with_operator_api(mut self, routes: Router, token: Option<AdminToken>) -> Self {
+        self.router = self.router.merge(operator::guard(routes, token));
         self
     }
 

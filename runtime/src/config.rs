@@ -2,8 +2,11 @@
 //! environment variables.
 //!
 //! Nested keys use `__` in the environment (`SWITCHYARD_KAFKA__BROKERS` sets `kafka.brokers`);
-//! `SWITCHYARD_DATABASE_URL` is the conventional alias of `database.url`. Variables starting with
-//! `SWITCHYARD_TEST_` and `SWITCHYARD_CONFIG` (the file path) are not configuration keys.
+//! `SWITCHYARD_DATABASE_URL` is the conventional alias of `database.url`. Not configuration keys,
+//! and skipped here: `SWITCHYARD_CONFIG` (the file path), `SWITCHYARD_TEST_…` (test set-up) and
+//! `SWITCHYARD_CLI_…` ([`CLIENT_ENV_PREFIX`]: what the operator clients `switchyard admin` and
+//! `switchyard procurement` read, e.g. `SWITCHYARD_CLI_URL`), so exporting a client variable
+//! never makes the strict loader refuse an unknown key.
 //! Every section is `deny_unknown_fields`, so a misspelt key stops start-up with one line naming it.
 
 use std::path::Path;
@@ -15,6 +18,9 @@ use serde::de::DeserializeOwned;
 
 /// Prefix of every configuration environment variable.
 pub const ENV_PREFIX: &str = "SWITCHYARD_";
+
+/// Prefix reserved for the command-line clients' own variables; never a configuration key.
+pub const CLIENT_ENV_PREFIX: &str = "SWITCHYARD_CLI_";
 
 /// A configuration that could not be loaded; `Display` is one line naming the key at fault.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +102,9 @@ impl Provider for EnvVariable {
 /// Maps an environment variable name to a dotted configuration key, or `None` when the variable
 /// is not configuration.
 fn env_key(name: &str) -> Option<String> {
+    if name.starts_with(CLIENT_ENV_PREFIX) {
+        return None;
+    }
     let rest = name.strip_prefix(ENV_PREFIX)?;
     if rest == "CONFIG" || rest.starts_with("TEST_") || rest.is_empty() {
         return None;

@@ -1,29 +1,27 @@
 //! `switchyard admin …`: a thin client over the operator API (`/admin/v1/...`) that the ingress
 //! mounts on the admin listener (documented in the README, "Operator API").
 //!
-//! Contract: every subcommand is one HTTP call with the configured `admin.token` as bearer token
-//! against `--url` (default `http://<admin.listen>`); the JSON answer is printed to stdout as is.
-//! A non-2xx answer is an error naming the status and the API's `error`/`message`. Secrets given
-//! to the API (connection secrets, keys) are read from a file or an environment variable, never
-//! from the command line, so they stay out of shell history and process listings.
+//! Contract: every subcommand is one HTTP call through [`OperatorClient`] (`--url`,
+//! `--token-file`, or the `SWITCHYARD_CLI_…` variables); the JSON answer is printed to stdout as
+//! is. A non-2xx answer is an error naming the status and the API's `{error, message}`. Secrets
+//! given to the API (connection secrets, keys) are read from a file or an environment variable,
+//! never from the command line, so they stay out of shell history and process listings.
 
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
-use switchyard_runtime::ExposeSecret;
 
+use super::client::{ClientArgs, OperatorClient};
 use crate::settings::Settings;
 
 /// `switchyard admin`: operator tasks over the operator API.
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// Base URL of the operator API (default: `http://<admin.listen>`).
-    #[arg(long, env = "SWITCHYARD_ADMIN_URL")]
-    url: Option<String>,
+    #[command(flatten)]
+    client: ClientArgs,
 
     #[command(subcommand)]
     command: AdminCommand,
@@ -263,48 +261,18 @@ impl Call {
 
 /// Runs one operator task against the operator API.
 pub async fn run(settings: &Settings, args: AdminArgs) -> anyhow::Result<()> {
-    let token = settings
-        .admin
-        .token
-        .as_ref()
-        .context("admin.token is not set: the operator API is disabled")?;
-    let base = args
-        .url
-        .unwrap_or_else(|| format!("http://{}", settings.admin.listen));
+    let client = OperatorClient::new(settings, args.client)?;
     let call = to_call(args.command)?;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .context("building the HTTP client")?;
-    let mut request = client
-        .request(
-            call.method,
-            format!("{}{}", base.trim_end_matches('/'), call.path),
-        )
-        .bearer_auth(token.expose_secret());
+    let mut request = client.request(call.method, &call.path);
     if let Some(body) = call.body {
         request = request.json(&body);
     }
-    let response = request
-        .send()
-        .await
-        .with_context(|| format!("calling the operator API at {base}"))?;
-    let status = response.status();
-    let text = response.text().await.context("reading the answer")?;
-    let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    if !status.is_success() {
-        bail!(
-            "operator API answered {status}: {} {}",
-            answer["error"].as_str().unwrap_or_default(),
-            answer["message"].as_str().unwrap_or_default()
-        );
-    }
-    let mut stdout = std::io::stdout().lock();
-    if answer.is_null() {
-        writeln!(stdout, "{{\"status\":{}}}", status.as_u16())?;
-    } else {
-        writeln!(stdout, "{}", serde_json::to_string_pretty(&answer)?)?;
-    }
+    let answer = client.send(request).await?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(&answer)?
+    )?;
     Ok(())
 }
 

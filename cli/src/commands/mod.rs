@@ -1,6 +1,8 @@
-//! One module per subcommand; [`run`] dispatches.
+//! One module per subcommand, plus [`client`], the operator API client `admin` and
+//! `procurement` share; [`run`] dispatches.
 
 pub mod admin;
+pub mod client;
 pub mod config;
 pub mod migrate;
 pub mod procurement;
@@ -22,6 +24,6 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Config => config::run(&settings),
         Command::Replay(args) => replay::run(&settings, args).await,
         Command::Admin(args) => admin::run(&settings, args).await,
-        Command::Procurement { command } => procurement::run(command, &settings).await,
+        Command::Procurement(args) => procurement::run(args, &settings).await,
     }
 }

@@ -1,22 +1,33 @@
-//! `switchyard procurement …`: the operator's view of procurement orders, straight from the
-//! database (the same functions as the admin API's `/admin/v1/procurement/…` routes).
+//! `switchyard procurement …`: the operator's view of procurement orders, a client of the
+//! operator API's `/admin/v1/procurement/…` and `/admin/v1/orders/{id}/cancel` routes.
 //!
 //! `list` filters by status, connection and creation period; `show` prints a sub-order with
 //! every attempt and its reason; `retry` puts a `failed` sub-order back in line (a running
 //! procurer places it within its poll interval); `cancel` cancels an order upstream first and
-//! refuses when an upstream refuses. Delivery content is never printed.
-
-use std::time::Duration;
+//! refuses when an upstream refuses. Calls go through [`OperatorClient`] (`--url`,
+//! `--token-file`, `SWITCHYARD_CLI_…`), so a refusal prints the API's `{error, message}`.
+//! Delivery content is never printed.
 
 use anyhow::Context;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
+use reqwest::Method;
+use serde::Deserialize;
 use sqlx::types::chrono::{DateTime, Utc};
 use sqlx::types::Uuid;
-use switchyard_runtime::database;
-use switchyard_store::procurement::{ProcurementFilter, ProcurementStatus};
-use switchyard_workers::operator::{self, ProcurementView};
+use switchyard_workers::operator::{ProcurementDetail, ProcurementView};
 
+use super::client::{ClientArgs, OperatorClient};
 use crate::settings::Settings;
+
+/// `switchyard procurement`: where the operator API is, and one verb.
+#[derive(Debug, Args)]
+pub struct ProcurementArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+
+    #[command(subcommand)]
+    command: ProcurementCommand,
+}
 
 /// The `procurement` verbs.
 #[derive(Debug, Subcommand)]
@@ -56,10 +67,26 @@ pub enum ProcurementCommand {
     },
 }
 
+#[derive(Deserialize)]
+struct Page {
+    items: Vec<ProcurementView>,
+}
+
+#[derive(Deserialize)]
+struct Retried {
+    procurement: ProcurementView,
+}
+
+#[derive(Deserialize)]
+struct Canceled {
+    sub_orders_canceled: usize,
+    refunded_minor: i64,
+}
+
 /// Runs one verb and prints its result.
-pub async fn run(command: ProcurementCommand, settings: &Settings) -> anyhow::Result<()> {
-    let pool = database::connect(&settings.database)?;
-    match command {
+pub async fn run(args: ProcurementArgs, settings: &Settings) -> anyhow::Result<()> {
+    let client = OperatorClient::new(settings, args.client)?;
+    match args.command {
         ProcurementCommand::List {
             status,
             connection,
@@ -67,25 +94,23 @@ pub async fn run(command: ProcurementCommand, settings: &Settings) -> anyhow::Re
             to,
             limit,
         } => {
-            let status = status
-                .map(|text| text.parse::<ProcurementStatus>())
-                .transpose()
-                .context("--status")?;
-            let filter = ProcurementFilter {
-                status,
-                connection_id: connection,
-                created_from: from,
-                created_to: to,
-                limit: limit.clamp(1, 1_000),
-            };
-            for row in operator::list(&pool, &filter).await? {
-                print_line(&row);
+            let mut query = vec![("limit", limit.to_string())];
+            query.extend(status.map(|status| ("status", status)));
+            query.extend(connection.map(|id| ("connection_id", id.to_string())));
+            query.extend(from.map(|at| ("from", at.to_rfc3339())));
+            query.extend(to.map(|at| ("to", at.to_rfc3339())));
+            let request = client
+                .request(Method::GET, "/admin/v1/procurement/orders")
+                .query(&query);
+            let page: Page = parse(client.send(request).await?)?;
+            for row in &page.items {
+                print_line(row);
             }
         }
         ProcurementCommand::Show { id } => {
-            let detail = operator::show(&pool, id)
-                .await?
-                .with_context(|| format!("procurement order {id} not found"))?;
+            let path = format!("/admin/v1/procurement/orders/{id}");
+            let detail: ProcurementDetail =
+                parse(client.send(client.request(Method::GET, &path)).await?)?;
             print_line(&detail.procurement);
             for attempt in detail.attempts {
                 say(&format!(
@@ -103,27 +128,25 @@ pub async fn run(command: ProcurementCommand, settings: &Settings) -> anyhow::Re
             }
         }
         ProcurementCommand::Retry { id } => {
-            let row = operator::retry(&pool, id).await?;
-            print_line(&row);
+            let path = format!("/admin/v1/procurement/orders/{id}/retry");
+            let retried: Retried = parse(client.send(client.request(Method::POST, &path)).await?)?;
+            print_line(&retried.procurement);
         }
         ProcurementCommand::Cancel { order_id } => {
-            let secrets = settings.secrets.secret_box()?;
-            let timeout = Duration::from_millis(settings.workers.partner_timeout_ms);
-            let outcome = switchyard_workers::cancel_order(
-                &pool,
-                &settings.kafka,
-                &secrets,
-                timeout,
-                order_id,
-            )
-            .await?;
+            let path = format!("/admin/v1/orders/{order_id}/cancel");
+            let canceled: Canceled =
+                parse(client.send(client.request(Method::POST, &path)).await?)?;
             say(&format!(
                 "order {order_id} canceled: {} sub-orders, {} refunded (minor units)",
-                outcome.sub_orders_canceled, outcome.refunded_minor
+                canceled.sub_orders_canceled, canceled.refunded_minor
             ));
         }
     }
     Ok(())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(answer: serde_json::Value) -> anyhow::Result<T> {
+    serde_json::from_value(answer).context("unexpected answer from the operator API")
 }
 
 fn print_line(row: &ProcurementView) {

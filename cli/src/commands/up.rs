@@ -100,10 +100,9 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
         settings.kafka.clone(),
         secret_box,
         Duration::from_millis(settings.workers.partner_timeout_ms),
-        settings.admin.token.clone(),
     );
     if let Some(ingress) = &ingress {
-        operator = operator.merge(ingress.operator_routes(settings.admin.token.clone()));
+        operator = operator.merge(ingress.operator_routes());
     }
     let admin = process.serve_admin(&settings, operator).await?;
     announce("admin listener", admin);

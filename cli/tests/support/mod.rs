@@ -13,6 +13,7 @@
 
 pub mod downstream;
 pub mod operator;
+pub mod standalone;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

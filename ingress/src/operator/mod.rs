@@ -1,32 +1,28 @@
-//! The operator API (`/admin/v1/...`), JSON over the admin listener, behind a bearer token.
+//! The ingress's operator routes (`/admin/v1/...`): accounts, credentials, wallets, catalog,
+//! partner connections and the spool, JSON over the admin listener.
 //!
-//! Contract: every route requires `Authorization: Bearer <admin token>` (constant-time compare;
-//! 401 otherwise); without a configured token every route answers 503 "operator API disabled".
-//! Errors are `{error, message}` with a status that says what to do: 400 bad input, 404 unknown
-//! id, 409 state conflict or duplicate, 402 insufficient balance, 503 database unavailable
-//! (retry). Secrets are returned exactly once, when a credential is issued; never afterwards.
-//! Documented for operators in the README ("Operator API").
+//! Contract: the routes carry no authentication of their own; the process mounts them with the
+//! workers' routes under the one token guard of `switchyard_runtime::operator` (401 without the
+//! bearer token, 503 `disabled` without a configured one). Errors are `{error, message}` with a
+//! status that says what to do: 400 bad input, 404 unknown id, 409 state conflict or duplicate,
+//! 402 insufficient balance, 503 database unavailable (retry). Secrets are returned exactly once,
+//! when a credential is issued; never afterwards. Documented in the README ("Operator API").
 
 mod accounts;
 mod catalog;
 mod connections;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
-use http::header::AUTHORIZATION;
+use axum::Router;
 use http::StatusCode;
-use secrecy::{ExposeSecret, SecretString};
-use serde_json::json;
-use subtle::ConstantTimeEq;
+pub(crate) use switchyard_runtime::operator::problem;
 use switchyard_store::StoreError;
 
 use crate::state::AppState;
 
-/// Every operator route, authenticated with `token`.
-pub(crate) fn routes(state: AppState, token: Option<SecretString>) -> Router {
+/// Every operator route of the ingress, without authentication (the process adds the guard).
+pub(crate) fn routes(state: AppState) -> Router {
     Router::new()
         .route("/admin/v1/users", post(accounts::create_user))
         .route("/admin/v1/credentials", post(accounts::apply_credential))
@@ -66,49 +62,6 @@ pub(crate) fn routes(state: AppState, token: Option<SecretString>) -> Router {
         )
         .route("/admin/v1/spool", get(connections::spool_status))
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(
-            OperatorToken(token),
-            require_token,
-        ))
-}
-
-#[derive(Clone)]
-struct OperatorToken(Option<SecretString>);
-
-async fn require_token(
-    State(token): State<OperatorToken>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let Some(expected) = token.0 else {
-        return problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "disabled",
-            "operator API disabled: set admin.token",
-        );
-    };
-    let presented = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    let matches = presented
-        .as_bytes()
-        .ct_eq(expected.expose_secret().as_bytes());
-    if !bool::from(matches) {
-        return problem(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or wrong bearer token",
-        );
-    }
-    next.run(request).await
-}
-
-/// `{error, message}` with `status`.
-pub(crate) fn problem(status: StatusCode, error: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": error, "message": message }))).into_response()
 }
 
 /// A store failure as an operator answer.

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use switchyard_ingress::{Ingress, IngressConfig};
 use switchyard_loadtest::verify::{read_topic, ObservedRecord};
+use switchyard_runtime::operator::{guard, AdminToken};
 use switchyard_runtime::shutdown::ShutdownRoot;
 use switchyard_store::crypto::SecretBox;
 use switchyard_testkit::broker::{shared_broker, unique_prefix};
@@ -102,7 +103,8 @@ impl Harness {
         .expect("ingress");
         let root = ShutdownRoot::new();
         let address = ingress.spawn(&root).await.expect("listening");
-        let operator = ingress.operator_routes(Some(SecretString::from(ADMIN_TOKEN.to_owned())));
+        let token = AdminToken::parse(SecretString::from(ADMIN_TOKEN)).expect("admin token");
+        let operator = guard(ingress.operator_routes(), Some(token));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("admin port");

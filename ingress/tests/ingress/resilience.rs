@@ -10,6 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use switchyard_runtime::admin::AdminServer;
 use switchyard_runtime::database::DatabaseProbe;
+use switchyard_runtime::operator::guard;
 use switchyard_runtime::readiness::Readiness;
 use switchyard_testkit::broker::{shared_broker, Storage, TansuBroker};
 use switchyard_topics::catalogue::names;
@@ -202,7 +203,7 @@ async fn the_operator_api_requires_its_token_and_guards_credential_transitions()
         .await
         .expect("call");
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let disabled = h.ingress.operator_routes(None);
+    let disabled = guard(h.ingress.operator_routes(), None);
     let answer = disabled
         .oneshot(
             http::Request::get("/admin/v1/connections")

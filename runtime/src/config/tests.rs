@@ -136,6 +136,20 @@ fn test_and_config_variables_are_not_keys() {
 }
 
 #[test]
+fn client_variables_are_not_keys() {
+    let loaded: Sample = load_from(
+        None,
+        env(&[
+            ("SWITCHYARD_CLI_URL", "http://127.0.0.1:9464"),
+            ("SWITCHYARD_CLI_TOKEN_FILE", "/tmp/admin.token"),
+            ("SWITCHYARD_CLI_ANYTHING__NESTED", "x"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(loaded.port, 8080);
+}
+
+#[test]
 fn secrets_do_not_print() {
     let loaded: Sample = load_from(
         None,

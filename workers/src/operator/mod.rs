@@ -1,15 +1,19 @@
 //! The operator API for procurement orders, mounted on the admin listener, and the functions
-//! behind it (also used by the `switchyard procurement …` CLI).
+//! behind it.
 //!
-//! Contract: every route needs `Authorization: Bearer <admin token>` (compared in constant
-//! time); without a configured token the API is not mounted at all. Answers are JSON.
-//! - `GET  /admin/v1/procurement/orders?status=&connection_id=&from=&to=&limit=` — newest first;
-//!   `from`/`to` are RFC 3339 creation bounds.
-//! - `GET  /admin/v1/procurement/orders/{id}` — the sub-order with every attempt and reason.
-//! - `POST /admin/v1/procurement/orders/{id}/retry` — a `failed` sub-order goes back to
-//!   `pending`, due now (409 for any other status); the procurer's retry loop places it.
-//! - `POST /admin/v1/orders/{id}/cancel` — upstream-first cancel (409 when an upstream refuses,
-//!   503 when it cannot be asked).
+//! Contract: the routes carry no authentication of their own; the process mounts them with the
+//! ingress's routes under the one token guard of `switchyard_runtime::operator` (401 without
+//! `Authorization: Bearer <admin.token>`, 503 `disabled` when no token is configured). Answers
+//! are JSON; errors are `{error, message}`.
+//! - `GET  /admin/v1/procurement/orders?status=&connection_id=&from=&to=&limit=` — `{items}`,
+//!   newest first; `from`/`to` are RFC 3339 creation bounds.
+//! - `GET  /admin/v1/procurement/orders/{id}` — `{procurement, attempts}`: the sub-order with
+//!   every attempt and reason.
+//! - `POST /admin/v1/procurement/orders/{id}/retry` — `{procurement}`: a `failed` sub-order goes
+//!   back to `pending`, due now (409 `invalid_transition` for any other status); the procurer's
+//!   retry loop places it.
+//! - `POST /admin/v1/orders/{id}/cancel` — upstream-first cancel (409 `cancel_not_allowed` when
+//!   an upstream refuses, 503 `upstream_unavailable` when it cannot be asked).
 //!
 //! Views never include delivery content (it belongs to the buyer), only whether there is some.
 

@@ -2,24 +2,22 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
-use subtle::ConstantTimeEq;
+use switchyard_runtime::operator::problem;
 use switchyard_store::crypto::SecretBox;
 use switchyard_store::procurement::{ProcurementFilter, ProcurementStatus};
 use switchyard_store::StoreError;
-use uuid::Uuid;
-
 use switchyard_topics::KafkaConfig;
+use uuid::Uuid;
 
 use crate::cancel::{cancel_order, CancelError};
 
@@ -31,17 +29,14 @@ struct OperatorState {
     partner_timeout: Duration,
 }
 
-/// The operator routes, or an empty router when no admin token is configured.
+/// The procurement and cancel routes, without authentication: the process mounts them under
+/// the one operator token guard (`switchyard_runtime::operator::guard`).
 pub fn operator_routes(
     pool: PgPool,
     kafka: KafkaConfig,
     secrets: SecretBox,
     partner_timeout: Duration,
-    token: Option<SecretString>,
 ) -> Router {
-    let Some(token) = token else {
-        return Router::new();
-    };
     let state = OperatorState {
         pool,
         kafka,
@@ -54,61 +49,35 @@ pub fn operator_routes(
         .route("/admin/v1/procurement/orders/{id}/retry", post(retry))
         .route("/admin/v1/orders/{id}/cancel", post(cancel))
         .with_state(state)
-        .layer(middleware::from_fn(move |request: Request, next: Next| {
-            let token = token.clone();
-            async move { authorize(&token, request, next).await }
-        }))
 }
 
-async fn authorize(token: &SecretString, request: Request, next: Next) -> Response {
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let expected = token.expose_secret().as_bytes();
-    if expected.is_empty() || !bool::from(presented.as_bytes().ct_eq(expected)) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or wrong admin token",
-        );
-    }
-    next.run(request).await
-}
-
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(json!({"ok": false, "error_code": code, "error_message": message})),
-    )
-        .into_response()
-}
-
-fn store_error(error: &StoreError) -> Response {
+/// A store failure as an operator answer; internal details stay in the log.
+fn store_problem(error: &StoreError) -> Response {
     match error {
-        StoreError::NotFound(what) => error_response(StatusCode::NOT_FOUND, "not_found", what),
-        StoreError::InvalidTransition { .. } => error_response(
+        StoreError::NotFound(_) => problem(StatusCode::NOT_FOUND, "not_found", &error.to_string()),
+        StoreError::InvalidTransition { .. } => problem(
             StatusCode::CONFLICT,
             "invalid_transition",
             &error.to_string(),
         ),
-        _ if error.is_transient() => error_response(
+        _ if error.is_transient() => problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
-            "database unavailable",
+            "database unavailable; try again",
         ),
-        _ => error_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "internal error",
-        ),
+        _ => {
+            tracing::warn!(%error, "operator request failed");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        }
     }
 }
 
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    error(status, code, message)
+fn bad_request(message: &str) -> Response {
+    problem(StatusCode::BAD_REQUEST, "bad_request", message)
 }
 
 #[derive(Deserialize)]
@@ -121,7 +90,14 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
-async fn list(State(state): State<OperatorState>, Query(query): Query<ListQuery>) -> Response {
+async fn list(
+    State(state): State<OperatorState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    let Query(query) = match query {
+        Ok(query) => query,
+        Err(rejection) => return bad_request(&rejection.body_text()),
+    };
     let status = match query
         .status
         .as_deref()
@@ -129,7 +105,7 @@ async fn list(State(state): State<OperatorState>, Query(query): Query<ListQuery>
         .transpose()
     {
         Ok(status) => status,
-        Err(_) => return error(StatusCode::BAD_REQUEST, "bad_request", "unknown status"),
+        Err(_) => return bad_request("unknown status"),
     };
     let filter = ProcurementFilter {
         status,
@@ -139,60 +115,83 @@ async fn list(State(state): State<OperatorState>, Query(query): Query<ListQuery>
         limit: query.limit.unwrap_or(100).clamp(1, 1_000),
     };
     match super::list(&state.pool, &filter).await {
-        Ok(rows) => Json(json!({"ok": true, "items": rows})).into_response(),
-        Err(error) => store_error(&error),
+        Ok(rows) => Json(json!({ "items": rows })).into_response(),
+        Err(error) => store_problem(&error),
     }
 }
 
-async fn show(State(state): State<OperatorState>, Path(id): Path<Uuid>) -> Response {
+async fn show(
+    State(state): State<OperatorState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return bad_request("the id must be a UUID");
+    };
     match super::show(&state.pool, id).await {
-        Ok(Some(detail)) => Json(json!({"ok": true, "procurement": detail.procurement,
-                                        "attempts": detail.attempts}))
-        .into_response(),
-        Ok(None) => error(StatusCode::NOT_FOUND, "not_found", "procurement order"),
-        Err(error) => store_error(&error),
+        Ok(Some(detail)) => Json(detail).into_response(),
+        Ok(None) => problem(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "procurement order not found",
+        ),
+        Err(error) => store_problem(&error),
     }
 }
 
-async fn retry(State(state): State<OperatorState>, Path(id): Path<Uuid>) -> Response {
+async fn retry(
+    State(state): State<OperatorState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return bad_request("the id must be a UUID");
+    };
     match super::retry(&state.pool, id).await {
-        Ok(view) => Json(json!({"ok": true, "procurement": view})).into_response(),
-        Err(error) => store_error(&error),
+        Ok(view) => Json(json!({ "procurement": view })).into_response(),
+        Err(error) => store_problem(&error),
     }
 }
 
-async fn cancel(State(state): State<OperatorState>, Path(id): Path<Uuid>) -> Response {
-    match cancel_order(
+async fn cancel(
+    State(state): State<OperatorState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return bad_request("the id must be a UUID");
+    };
+    let canceled = cancel_order(
         &state.pool,
         &state.kafka,
         &state.secrets,
         state.partner_timeout,
         id,
     )
-    .await
-    {
-        Ok(outcome) => Json(json!({"ok": true, "status": "canceled",
+    .await;
+    match canceled {
+        Ok(outcome) => Json(json!({
+            "order_id": id,
+            "status": "canceled",
             "sub_orders_canceled": outcome.sub_orders_canceled,
-            "refunded_minor": outcome.refunded_minor}))
+            "refunded_minor": outcome.refunded_minor,
+        }))
         .into_response(),
         Err(CancelError::NotFound) => {
-            error(StatusCode::NOT_FOUND, "order_not_found", "order not found")
+            problem(StatusCode::NOT_FOUND, "not_found", "order not found")
         }
         Err(refused @ (CancelError::NotCancelable(_) | CancelError::UpstreamRefused { .. })) => {
-            error(
+            problem(
                 StatusCode::CONFLICT,
                 "cancel_not_allowed",
                 &refused.to_string(),
             )
         }
-        Err(unavailable @ CancelError::UpstreamUnavailable(_)) => error(
+        Err(unavailable @ CancelError::UpstreamUnavailable(_)) => problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "upstream_unavailable",
             &unavailable.to_string(),
         ),
         Err(CancelError::Step(failure)) => {
             tracing::warn!(error = %failure, "operator cancel failed");
-            error(
+            problem(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "try again later",

@@ -14,6 +14,7 @@ use switchyard_partners::dujiao::wire::CallbackBody;
 use switchyard_partners::dujiao::{
     AuthHeaders, DujiaoAuthError, DujiaoVerifier, CALLBACK_SIGNED_PATH,
 };
+use switchyard_runtime::operator::{guard, AdminToken};
 use switchyard_store::callbacks::{self, CallbackStatus};
 use switchyard_store::orders::{NewOrderItem, OrderStatus};
 use switchyard_store::provider_orders::{self, ProviderOrder};
@@ -162,12 +163,15 @@ async fn a_downstream_site_gets_its_signed_callback_after_refusing_twice() {
     assert_eq!(left, 3);
 
     // The operator API lists the sub-order and refuses callers without the token.
-    let routes = switchyard_workers::operator_routes(
-        hub.pool().clone(),
-        hub.kafka.clone(),
-        hub.secrets.clone(),
-        std::time::Duration::from_secs(5),
-        Some(SecretString::from("op-token".to_owned())),
+    let token = AdminToken::parse(SecretString::from("op-token-0123456789")).unwrap();
+    let routes = guard(
+        switchyard_workers::operator_routes(
+            hub.pool().clone(),
+            hub.kafka.clone(),
+            hub.secrets.clone(),
+            std::time::Duration::from_secs(5),
+        ),
+        Some(token),
     );
     let anonymous = routes
         .clone()
@@ -182,7 +186,7 @@ async fn a_downstream_site_gets_its_signed_callback_after_refusing_twice() {
     let listed = routes
         .oneshot(
             Request::get("/admin/v1/procurement/orders?status=fulfilled")
-                .header("authorization", "Bearer op-token")
+                .header("authorization", "Bearer op-token-0123456789")
                 .body(Body::empty())
                 .unwrap(),
         )

@@ -32,8 +32,8 @@ use switchyard_store::connections::{ConnectionKind, ConnectionWithSecret};
 pub enum PartnerClient {
     /// An upstream Dujiao-Next site we buy from.
     Dujiao(DujiaoClient),
-    /// Alipay+ D-Store (`notifyOrderChange`, `syncProduct`).
-    Dstore(DstoreClient),
+    /// Alipay+ D-Store (`notifyOrderChange`, `syncProduct`); boxed: it carries two RSA keys.
+    Dstore(Box<DstoreClient>),
     /// 58 Daojia (`updateOrderDetail`).
     Daojia(DaojiaClient),
     /// Wangdiantong through Qimen.
@@ -120,7 +120,7 @@ pub(crate) fn build(
                     .ok_or("settings.dstore_public_key is missing or not a key")?,
                 policy,
             })
-            .map(PartnerClient::Dstore)
+            .map(|client| PartnerClient::Dstore(Box::new(client)))
             .map_err(|_| "unusable dstore settings")
         }
         ConnectionKind::Daojia => {

@@ -132,7 +132,7 @@ impl ConnectionRegistry {
     /// The D-Store client of an active `dstore` connection.
     pub async fn dstore(&self, id: i64) -> Result<DstoreClient, ConnectionError> {
         match self.client(id).await? {
-            PartnerClient::Dstore(client) => Ok(client),
+            PartnerClient::Dstore(client) => Ok(*client),
             other => Err(wrong_kind(id, ConnectionKind::Dstore, &other)),
         }
     }

@@ -13,13 +13,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use prometheus_client::registry::Registry;
 use sqlx::PgPool;
+use switchyard_connections::ConnectionRegistry;
 use switchyard_partners::dujiao::DujiaoVerifier;
 use switchyard_runtime::shutdown::ShutdownRoot;
 use switchyard_store::crypto::SecretBox;
 use switchyard_topics::{KafkaConfig, OutboxDrainer, ProduceError, Producer};
 
 use crate::config::IngressConfig;
-use crate::connections::ConnectionCache;
 use crate::edge::{guard, Admission, EdgeLimits};
 use crate::metrics::IngressMetrics;
 use crate::publish::DurablePublisher;
@@ -54,12 +54,14 @@ pub struct Ingress {
 impl Ingress {
     /// Builds the ingress; registers its metrics on `registry`. `producer` (the process's shared
     /// producer) is used by the outbox drainer; requests use a producer bounded by the ack budget.
+    /// `connections` is the process's partner-connection registry (shared with the workers).
     pub fn new(
         config: IngressConfig,
         pool: PgPool,
         producer: Producer,
         kafka_config: &KafkaConfig,
         secret_box: SecretBox,
+        connections: ConnectionRegistry,
         registry: &mut Registry,
     ) -> Result<Self, IngressError> {
         let metrics = IngressMetrics::register(registry);
@@ -72,7 +74,7 @@ impl Ingress {
         .map_err(IngressError::Producer)?;
         let state = AppState::new(Shared {
             dujiao: DujiaoVerifier::new(config.replay_cache_size),
-            connections: ConnectionCache::new(config.connection_cache_ttl()),
+            connections,
             credentials: TtlCache::new(config.connection_cache_ttl()),
             topic_prefix: kafka_config.topic_prefix.clone(),
             config,

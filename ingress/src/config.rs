@@ -31,7 +31,8 @@ pub struct IngressConfig {
     pub spool_batch_size: i64,
     /// Dujiao-Next signatures remembered for replay protection.
     pub replay_cache_size: usize,
-    /// How long connection keys read from Postgres are reused before being read again.
+    /// How long partner connections read from Postgres are reused before being read again (the
+    /// process's connection registry, shared with the workers).
     pub connection_cache_ttl_ms: u64,
     /// Accepted distance between a 58 Daojia push timestamp and now, in seconds.
     pub daojia_window_secs: u64,

@@ -15,7 +15,6 @@ use axum::Router;
 use bytes::Bytes;
 use chrono::Utc;
 use http::{HeaderMap, StatusCode};
-use secrecy::SecretString;
 use switchyard_partners::daojia::push::DaojiaCancellation;
 use switchyard_partners::daojia::{
     DaojiaOrder, DaojiaPushForm, PushAnswer, PushRejection, PushVerifier, VerifiedPush,
@@ -65,11 +64,7 @@ pub(crate) async fn notify(
     let Ok(form) = serde_urlencoded::from_bytes::<DaojiaPushForm>(&body) else {
         return refuse(&state, &PushRejection::MissingField("form"));
     };
-    let connections = match state
-        .connections
-        .active(&state.pool, &state.secret_box, ConnectionKind::Daojia)
-        .await
-    {
+    let connections = match state.connections.active(ConnectionKind::Daojia).await {
         Ok(connections) => connections,
         Err(error) => return unavailable(&state, &error),
     };
@@ -77,13 +72,13 @@ pub(crate) async fn notify(
     let now = Utc::now();
     let mut outcome = Err(PushRejection::InvalidSignature);
     for connection in connections.iter() {
-        let Some(secret) = &connection.secret else {
+        let Some(secret) = connection.daojia_push_secret() else {
             continue;
         };
-        let verifier = PushVerifier::new(SecretString::clone(secret), window);
+        let verifier = PushVerifier::new(secret, window);
         match verifier.verify(&form, now) {
             Ok(push) => {
-                outcome = Ok((connection.connection.id, push));
+                outcome = Ok((connection.id(), push));
                 break;
             }
             // A signature that verifies under another connection's secret may still succeed.

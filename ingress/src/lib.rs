@@ -12,7 +12,6 @@ mod answer;
 mod app;
 mod callback_url;
 mod config;
-mod connections;
 mod daojia;
 mod deliver;
 mod dstore;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use sqlx::PgPool;
+use switchyard_connections::ConnectionRegistry;
 use switchyard_partners::dujiao::DujiaoVerifier;
 use switchyard_store::credentials::CredentialWithSecret;
 use switchyard_store::crypto::SecretBox;
@@ -11,7 +12,6 @@ use switchyard_topics::{encode, CodecError, EncodedEvent, Event, EventMeta};
 use uuid::Uuid;
 
 use crate::config::IngressConfig;
-use crate::connections::ConnectionCache;
 use crate::metrics::IngressMetrics;
 use crate::publish::DurablePublisher;
 use crate::ttl_cache::TtlCache;
@@ -28,7 +28,8 @@ pub(crate) struct Shared {
     pub(crate) secret_box: SecretBox,
     pub(crate) dujiao: DujiaoVerifier,
     pub(crate) metrics: IngressMetrics,
-    pub(crate) connections: ConnectionCache,
+    /// Partner connections, shared with the workers in one process.
+    pub(crate) connections: ConnectionRegistry,
     /// Dujiao-Next credentials by API key (cleared by the operator API on every change).
     pub(crate) credentials: TtlCache<String, Arc<CredentialWithSecret>>,
 }

@@ -14,6 +14,9 @@
 use std::time::Duration;
 
 use sqlx::PgPool;
+use switchyard_connections::{
+    ConnectionError, ConnectionRegistry, PartnerClient, RegistrySettings,
+};
 use switchyard_partners::dujiao::DujiaoError;
 use switchyard_partners::vending::MachineNo;
 use switchyard_store::crypto::SecretBox;
@@ -26,7 +29,6 @@ use switchyard_topics::events::{Money, StatusSource};
 use switchyard_topics::{outbox, KafkaConfig};
 use uuid::Uuid;
 
-use crate::clients::{PartnerClient, PartnerClients};
 use crate::downstream;
 use crate::error::StepError;
 use crate::parent::{self, ParentChange};
@@ -103,7 +105,15 @@ pub async fn cancel_order(
             order.status
         )));
     }
-    let clients = PartnerClients::new(pool.clone(), secrets.clone(), partner_timeout);
+    // A cancel is rare and must see the connection as it is now: a registry without reuse.
+    let clients = ConnectionRegistry::new(
+        pool.clone(),
+        secrets.clone(),
+        RegistrySettings {
+            ttl: Duration::ZERO,
+            partner_timeout,
+        },
+    );
     let sub_orders = procurement::for_order(pool, order_id).await?;
     for sub in &sub_orders {
         cancel_upstream(pool, &clients, sub).await?;
@@ -177,7 +187,7 @@ pub async fn cancel_order(
 /// Asks the sub-order's fulfiller to cancel; `Ok` when there is nothing to ask or it agreed.
 async fn cancel_upstream(
     pool: &PgPool,
-    clients: &PartnerClients,
+    clients: &ConnectionRegistry,
     sub: &ProcurementOrder,
 ) -> Result<(), CancelError> {
     let refused = |code: &str| CancelError::UpstreamRefused {
@@ -197,7 +207,14 @@ async fn cancel_upstream(
     else {
         return Ok(());
     };
-    match (sub.fulfiller, clients.get(connection_id).await?.1) {
+    let client = match clients.client(connection_id).await {
+        Ok(client) => client,
+        Err(error @ ConnectionError::NotActive { .. }) => {
+            return Err(CancelError::UpstreamUnavailable(error.to_string()))
+        }
+        Err(error) => return Err(StepError::from(error).into()),
+    };
+    match (sub.fulfiller, client) {
         (Some(FulfillerKind::DujiaoUpstream), PartnerClient::Dujiao(client)) => {
             let id: u64 = upstream_id
                 .parse()

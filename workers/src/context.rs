@@ -1,6 +1,7 @@
 //! What a worker needs from the process that runs it.
 
 use sqlx::PgPool;
+use switchyard_connections::ConnectionRegistry;
 use switchyard_store::crypto::SecretBox;
 use switchyard_topics::{KafkaConfig, Producer};
 
@@ -19,6 +20,8 @@ pub struct WorkerContext {
     pub secrets: SecretBox,
     /// The `[workers]` section.
     pub config: WorkersConfig,
+    /// Partner connections and their clients (shared with the ingress in one process).
+    pub connections: ConnectionRegistry,
 }
 
 impl std::fmt::Debug for WorkerContext {

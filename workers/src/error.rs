@@ -5,6 +5,7 @@
 //! step errors: they are recorded as procurement attempts (see `procurer::attempt`). Messages
 //! never carry secrets, personal data or delivery content.
 
+use switchyard_connections::ConnectionError;
 use switchyard_store::StoreError;
 use switchyard_topics::{CodecError, HandlerError, ProduceError, RunnerError};
 
@@ -26,6 +27,10 @@ pub enum StepError {
     /// A partner could not be asked now (its answer decides nothing yet): transient.
     #[error("partner unavailable: {0}")]
     PartnerUnavailable(String),
+    /// The registry gave no client: transient when the database was down or the connection is
+    /// not active (an operator may enable it), permanent when the row cannot make a client.
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
 }
 
 impl From<sqlx::Error> for StepError {
@@ -46,6 +51,7 @@ impl StepError {
             StepError::Store(error) => error.is_transient(),
             StepError::Produce(error) => error.is_transient(),
             StepError::PartnerUnavailable(_) => true,
+            StepError::Connection(error) => error.is_transient() || error.is_not_active(),
             StepError::Codec(_) | StepError::Invalid(_) => false,
         }
     }

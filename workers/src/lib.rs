@@ -6,7 +6,6 @@
 
 pub mod callback_relayer;
 pub mod cancel;
-pub mod clients;
 pub mod config;
 pub mod context;
 pub mod downstream;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use backon::{ExponentialBuilder, Retryable};
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use switchyard_connections::{ConnectionRegistry, RegistrySettings};
 use switchyard_ingress::Ingress;
 use switchyard_runtime::database;
 use switchyard_workers::registry::{self, WORKERS};
@@ -68,6 +69,15 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
     let secret_box = settings.secrets.secret_box()?;
     let mut process = Process::start(&settings)?;
 
+    // One connection registry for the process: the ingress's operator changes reach the workers.
+    let connections = ConnectionRegistry::new(
+        process.pool.clone(),
+        secret_box.clone(),
+        RegistrySettings {
+            ttl: settings.ingress.connection_cache_ttl(),
+            partner_timeout: Duration::from_millis(settings.workers.partner_timeout_ms),
+        },
+    );
     // Build every role first: nothing here touches the network, and it fills the registry.
     let ingress = if roles.ingress {
         Some(Ingress::new(
@@ -76,6 +86,7 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
             process.producer.clone(),
             &settings.kafka,
             secret_box.clone(),
+            connections.clone(),
             &mut process.registry,
         )?)
     } else {
@@ -88,6 +99,7 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
         kafka: settings.kafka.clone(),
         secrets: secret_box.clone(),
         config: settings.workers.clone(),
+        connections,
     };
     let workers = roles
         .workers

@@ -16,13 +16,13 @@ use axum::middleware::Next;
 use axum::response::Response;
 use chrono::{SecondsFormat, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use switchyard_connections::DstoreKeys;
 use switchyard_partners::dstore::signature::CLIENT_ID_HEADER;
 use switchyard_partners::dstore::wire::DstoreResult;
 use switchyard_partners::dstore::{sign_message, verify_message, MessageKind};
 use switchyard_store::connections::ConnectionKind;
 
 use crate::answer::{dstore_plain, Partner};
-use crate::connections::DstoreKeys;
 use crate::deliver::json_response;
 use crate::state::AppState;
 
@@ -141,11 +141,7 @@ pub(crate) async fn verify(
     else {
         return Err(refuse("ACCESS_DENIED", "missing Client-Id header"));
     };
-    let connections = match state
-        .connections
-        .active(&state.pool, &state.secret_box, ConnectionKind::Dstore)
-        .await
-    {
+    let connections = match state.connections.active(ConnectionKind::Dstore).await {
         Ok(connections) => connections,
         Err(error) => {
             tracing::warn!(%error, "connection lookup failed");
@@ -155,13 +151,13 @@ pub(crate) async fn verify(
     };
     let Some(connection) = connections
         .iter()
-        .find(|c| c.connection.api_key.as_deref() == Some(client_id.as_str()))
+        .find(|c| c.connection().api_key.as_deref() == Some(client_id.as_str()))
     else {
         return Err(refuse("ACCESS_DENIED", "unknown Client-Id"));
     };
-    let keys = state.connections.dstore_keys(connection);
+    let keys = connection.dstore_keys();
     let caller = DstoreCaller {
-        connection_id: connection.connection.id,
+        connection_id: connection.id(),
         client_id: client_id.clone(),
         keys: Arc::clone(&keys),
         path,

@@ -46,11 +46,7 @@ pub(crate) async fn receive(
     };
     let connections = match state
         .connections
-        .active(
-            &state.pool,
-            &state.secret_box,
-            ConnectionKind::DujiaoUpstream,
-        )
+        .active(ConnectionKind::DujiaoUpstream)
         .await
     {
         Ok(connections) => connections,
@@ -61,8 +57,8 @@ pub(crate) async fn receive(
         }
     };
     let Some((connection_id, secret)) = connections.iter().find_map(|c| {
-        let matches = c.connection.api_key.as_deref() == Some(request.api_key());
-        matches.then(|| c.secret.clone().map(|secret| (c.connection.id, secret)))?
+        let matches = c.connection().api_key.as_deref() == Some(request.api_key());
+        matches.then(|| c.secret().cloned().map(|secret| (c.id(), secret)))?
     }) else {
         return refuse(DujiaoAuthError::InvalidApiKey.error_code());
     };

@@ -3,7 +3,13 @@
 //! Per protocol: `dstore` — `api_key` = D-Store's Client-Id, `settings.dstore_public_key` =
 //! D-Store's public key (PEM or base64 SPKI), secret = our POS private key (PKCS#8 PEM);
 //! `daojia` — secret = the shared push secret; `dujiao_upstream` — `api_key`/secret = the
-//! credential the upstream site issued us (it signs its callbacks with them).
+//! credential the upstream site issued us (it signs its callbacks with them). The full layout
+//! per kind is in `switchyard_connections::clients`.
+//!
+//! Every change invalidates the connection in the process's `ConnectionRegistry` before the
+//! answer, so the next inbound check or outbound call in this process uses the new row; other
+//! processes pick it up within the registry's TTL. Enabling a connection makes the sub-orders
+//! waiting for it due at once.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -16,7 +22,7 @@ use serde_json::{json, Value};
 use switchyard_store::connections::{
     self, ConnectionKind, ConnectionStatus, NewConnection, PartnerConnection,
 };
-use switchyard_store::spool;
+use switchyard_store::{procurement, spool};
 
 use super::{bad_body, store_problem};
 use crate::state::AppState;
@@ -94,7 +100,7 @@ pub(crate) async fn create(
     new.secret = body.secret;
     match connections::create(&state.pool, &state.secret_box, &new).await {
         Ok(connection) => {
-            state.connections.invalidate();
+            state.connections.invalidate_all();
             (StatusCode::CREATED, Json(connection_json(&connection))).into_response()
         }
         Err(error) => store_problem(&error),
@@ -119,7 +125,13 @@ pub(crate) async fn set_status(
     };
     match connections::set_status(&state.pool, id, body.status).await {
         Ok(connection) => {
-            state.connections.invalidate();
+            state.connections.invalidate(id);
+            if connection.status == ConnectionStatus::Active {
+                // Sub-orders waiting for this connection are placed now, not at their next check.
+                if let Err(error) = procurement::wake_waiting(&state.pool, id).await {
+                    tracing::warn!(%error, connection = id, "waking sub-orders waiting for it");
+                }
+            }
             Json(connection_json(&connection)).into_response()
         }
         Err(error) => store_problem(&error),
@@ -144,7 +156,7 @@ pub(crate) async fn set_secret(
     };
     match connections::set_secret(&state.pool, &state.secret_box, id, &body.secret).await {
         Ok(()) => {
-            state.connections.invalidate();
+            state.connections.invalidate(id);
             StatusCode::NO_CONTENT.into_response()
         }
         Err(error) => store_problem(&error),

@@ -8,6 +8,7 @@ use prometheus_client::registry::Registry;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{json, Value};
+use switchyard_connections::{ConnectionRegistry, RegistrySettings};
 use switchyard_ingress::{Ingress, IngressConfig};
 use switchyard_loadtest::verify::{read_topic, ObservedRecord};
 use switchyard_runtime::operator::{guard, AdminToken};
@@ -92,12 +93,21 @@ impl Harness {
         ensure_main_topics(&kafka).await.expect("topics");
         let producer = Producer::new(&kafka).expect("producer");
         let mut registry = Registry::default();
+        let connections = ConnectionRegistry::new(
+            pool.clone(),
+            secret_box(),
+            RegistrySettings {
+                ttl: config.connection_cache_ttl(),
+                partner_timeout: Duration::from_secs(10),
+            },
+        );
         let ingress = Ingress::new(
             config,
             pool.clone(),
             producer,
             &kafka,
             secret_box(),
+            connections,
             &mut registry,
         )
         .expect("ingress");

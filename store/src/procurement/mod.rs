@@ -18,9 +18,11 @@ use crate::Inserted;
 
 mod attempts;
 mod progress;
+mod waiting;
 
 pub use attempts::{attempts, record_attempt, AttemptOutcome, AttemptReport, ProcurementAttempt};
 pub use progress::{mark_delivered, mark_placed, retry_now, set_status};
+pub use waiting::{wait_for_connection, wake_waiting, WAITING_FOR_CONNECTION};
 
 text_enum! {
     /// Whether we buy or sell.

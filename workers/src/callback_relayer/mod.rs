@@ -25,13 +25,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use sqlx::{PgConnection, PgPool};
+use switchyard_connections::ConnectionRegistry;
 use switchyard_store::crypto::SecretBox;
 use switchyard_topics::events::{StatusSource, UpstreamCallbackReceived, VendingDispenseResult};
 use switchyard_topics::{
     decode, outbox, CodecError, Consumable, Delivery, Event, Handler, HandlerError, KafkaConfig,
 };
 
-use crate::clients::PartnerClients;
 use crate::config::WorkersConfig;
 use crate::context::WorkerContext;
 use crate::error::{StepError, WorkerError};
@@ -72,20 +72,19 @@ pub struct Relayer {
     pub(crate) kafka: KafkaConfig,
     pub(crate) secrets: SecretBox,
     pub(crate) config: WorkersConfig,
-    pub(crate) clients: PartnerClients,
+    pub(crate) connections: ConnectionRegistry,
     pub(crate) metrics: WorkerMetrics,
 }
 
 impl Relayer {
     /// A relayer over the process's plumbing.
     pub fn new(ctx: &WorkerContext, metrics: WorkerMetrics) -> Self {
-        let timeout = std::time::Duration::from_millis(ctx.config.partner_timeout_ms);
         Self {
             pool: ctx.pool.clone(),
             kafka: ctx.kafka.clone(),
             secrets: ctx.secrets.clone(),
             config: ctx.config.clone(),
-            clients: PartnerClients::new(ctx.pool.clone(), ctx.secrets.clone(), timeout),
+            connections: ctx.connections.clone(),
             metrics,
         }
     }

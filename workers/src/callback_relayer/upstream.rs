@@ -90,7 +90,7 @@ async fn confirm_delivery(
         .unwrap_or(&event.upstream_order_id)
         .parse()
         .map_err(|_| StepError::invalid("upstream order id is not a number"))?;
-    let (_, client) = relayer.clients.dujiao(connection_id).await?;
+    let client = relayer.connections.dujiao(connection_id).await?;
     let detail = client.get_order(upstream_order_id).await.map_err(|error| {
         if error.is_retryable() {
             StepError::PartnerUnavailable(error.to_string())

@@ -41,7 +41,7 @@ pub async fn apply(
     let connection_id = sub
         .connection_id
         .ok_or_else(|| StepError::invalid("vending sub-order without connection"))?;
-    let (_, client) = relayer.clients.vending(connection_id).await?;
+    let client = relayer.connections.vending(connection_id).await?;
     let settings = &relayer.config.vending;
     let mut queried = None;
     for round in 0..settings.query_back_attempts.max(1) {

@@ -58,7 +58,7 @@ pub async fn place(
     let connection_id = sub
         .connection_id
         .ok_or_else(|| StepError::invalid("Dujiao-Next sub-order without connection"))?;
-    let (_, client) = placer.clients().dujiao(connection_id).await?;
+    let client = placer.connections().dujiao(connection_id).await?;
     let request = CreateOrderRequest {
         sku_id: u64::try_from(upstream_sku_id).unwrap_or_default(),
         quantity: u32::try_from(line.quantity).unwrap_or_default(),

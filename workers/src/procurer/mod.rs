@@ -12,6 +12,9 @@
 //!   (scaled by `time_scale`); the [`retry`] job places it when due, so the event's partition
 //!   never waits. With `retry_max` exhausted, or on a permanent refusal, the sub-order is
 //!   `failed` with its reason: an operator's exception, never an automatic cancel or refund.
+//! - A sub-order whose fulfiller's connection is `pending` or `disabled` is never sent: it
+//!   [`waiting`]s, still `pending`, with the reason in `last_error` (no attempt recorded, no
+//!   retry spent) and is placed once an operator enables the connection.
 //! - Placement holds a lease on the row, so a handler, the retry loop and other processes never
 //!   place one sub-order twice at once; a killed process only delays it until the lease ends,
 //!   and the partner's idempotency key makes the repeated call return the first order.
@@ -25,6 +28,7 @@ mod place;
 pub mod plan;
 pub mod retry;
 mod vending;
+mod waiting;
 mod wdt;
 
 use std::future::Future;

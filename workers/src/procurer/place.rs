@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use switchyard_store::connections;
+use switchyard_connections::{ConnectionError, ConnectionRegistry};
 use switchyard_store::mappings::FulfillerKind;
 use switchyard_store::procurement::{
     self, AttemptOutcome, AttemptReport, ProcurementOrder, ProcurementStatus,
@@ -20,8 +20,7 @@ use uuid::Uuid;
 
 use super::attempt::{AttemptResult, PartnerFailure};
 use super::events::announce_result;
-use super::{dujiao, local, vending, wdt};
-use crate::clients::PartnerClients;
+use super::{dujiao, local, vending, waiting, wdt};
 use crate::config::WorkersConfig;
 use crate::context::WorkerContext;
 use crate::error::StepError;
@@ -34,19 +33,18 @@ pub struct Placer {
     pool: PgPool,
     kafka: KafkaConfig,
     config: WorkersConfig,
-    clients: PartnerClients,
+    connections: ConnectionRegistry,
     metrics: WorkerMetrics,
 }
 
 impl Placer {
     /// A placer over the process's plumbing.
     pub fn new(ctx: &WorkerContext, metrics: WorkerMetrics) -> Self {
-        let timeout = std::time::Duration::from_millis(ctx.config.partner_timeout_ms);
         Self {
             pool: ctx.pool.clone(),
             kafka: ctx.kafka.clone(),
             config: ctx.config.clone(),
-            clients: PartnerClients::new(ctx.pool.clone(), ctx.secrets.clone(), timeout),
+            connections: ctx.connections.clone(),
             metrics,
         }
     }
@@ -63,8 +61,8 @@ impl Placer {
         &self.config
     }
 
-    pub(crate) fn clients(&self) -> &PartnerClients {
-        &self.clients
+    pub(crate) fn connections(&self) -> &ConnectionRegistry {
+        &self.connections
     }
 
     /// One attempt at sub-order `id`; `claimed` when the caller already holds its lease.
@@ -84,18 +82,21 @@ impl Placer {
             .ok_or_else(|| StepError::invalid("parent order not found"))?;
         let lines = store::covered_lines(&self.pool, id).await?;
         let result = match sub.fulfiller {
-            Some(FulfillerKind::LocalStock) => local::deliver(self, &order, &sub, &lines).await?,
-            Some(FulfillerKind::DujiaoUpstream) => {
-                dujiao::place(self, &order, &sub, &lines).await?
-            }
-            Some(FulfillerKind::Vending) => vending::place(self, &sub, &lines).await?,
-            Some(FulfillerKind::WdtErp) => wdt::place(self, &order, &sub, &lines).await?,
-            None => AttemptResult::Failed(PartnerFailure::permanent(
+            Some(FulfillerKind::LocalStock) => local::deliver(self, &order, &sub, &lines).await,
+            Some(FulfillerKind::DujiaoUpstream) => dujiao::place(self, &order, &sub, &lines).await,
+            Some(FulfillerKind::Vending) => vending::place(self, &sub, &lines).await,
+            Some(FulfillerKind::WdtErp) => wdt::place(self, &order, &sub, &lines).await,
+            None => Ok(AttemptResult::Failed(PartnerFailure::permanent(
                 "no_fulfiller",
                 "sub-order has no fulfiller",
-            )),
+            ))),
         };
-        self.finish(&order, &sub, result).await
+        match result {
+            Err(StepError::Connection(ConnectionError::NotActive { id, status })) => {
+                waiting::wait(self, &sub, id, status).await
+            }
+            result => self.finish(&order, &sub, result?).await,
+        }
     }
 
     async fn finish(
@@ -185,9 +186,9 @@ impl Placer {
         let Some(connection_id) = sub.connection_id else {
             return Ok(None);
         };
-        let connection = connections::get(&self.pool, connection_id).await?;
+        let connection = self.connections.connection(connection_id).await?;
         let retry = u32::try_from(sub.attempts.saturating_add(1)).unwrap_or(u32::MAX);
-        let Some(delay) = connection.retry_delay(retry) else {
+        let Some(delay) = connection.connection().retry_delay(retry) else {
             return Ok(None);
         };
         let delay =

@@ -45,7 +45,7 @@ pub async fn place(
             "idempotency key is not a valid trade_id",
         ));
     };
-    let (_, client) = placer.clients().vending(connection_id).await?;
+    let client = placer.connections().vending(connection_id).await?;
     let order_id = match &sub.upstream_order_id {
         Some(order_id) => order_id.clone(),
         None => {

@@ -13,7 +13,6 @@ use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
 
 use super::attempt::{AttemptResult, PartnerFailure};
 use super::place::Placer;
-use crate::clients::PartnerClient;
 use crate::error::StepError;
 use crate::store::{CoveredLine, ParentRow};
 
@@ -27,11 +26,7 @@ pub async fn place(
     let connection_id = sub
         .connection_id
         .ok_or_else(|| StepError::invalid("WDT sub-order without connection"))?;
-    let PartnerClient::Qimen(client) = placer.clients().get(connection_id).await?.1 else {
-        return Err(StepError::invalid(
-            "connection is not a qimen_wdt connection",
-        ));
-    };
+    let client = placer.connections().qimen(connection_id).await?;
     let now = format_top_timestamp(chrono::Utc::now());
     let mut order_list = Vec::new();
     let mut paid = 0_i64;

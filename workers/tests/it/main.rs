@@ -2,6 +2,7 @@
 //! over HTTP, the workers running through the topics runner.
 
 mod cancel;
+mod connections;
 mod kit;
 mod procurement;
 mod relay;

@@ -2,12 +2,14 @@
 //! stand-in for the ingress's callback and notify endpoints, and both workers running.
 
 pub mod ingress;
+pub mod operator;
 
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use secrecy::SecretString;
 use sqlx::PgPool;
+use switchyard_connections::{ConnectionRegistry, RegistrySettings};
 use switchyard_simulators::qimen::QimenSimulatorConfig;
 use switchyard_store::catalog::{self, FulfillmentType, NewProduct, NewSku};
 use switchyard_store::connections::{self, ConnectionKind, ConnectionStatus, NewConnection};
@@ -33,6 +35,8 @@ pub struct Hub {
     pub secrets: SecretBox,
     pub producer: Producer,
     pub config: WorkersConfig,
+    /// The workers' connection registry; [`operator::ConnectionsApi`] shares it, as `up` does.
+    pub connections: ConnectionRegistry,
     _ingress: ingress::StandIn,
     shutdown: CancellationToken,
     workers: Vec<JoinHandle<()>>,
@@ -84,12 +88,22 @@ impl Hub {
         config.vending.busy_wait_ms = 60;
         config.vending.query_back_interval_ms = 50;
         adjust(&mut config);
+        // Rows are reused for an hour: a test sees a change only through an invalidation.
+        let connections = ConnectionRegistry::new(
+            db.pool().clone(),
+            secrets.clone(),
+            RegistrySettings {
+                ttl: Duration::from_secs(3600),
+                partner_timeout: Duration::from_millis(config.partner_timeout_ms),
+            },
+        );
         let mut hub = Hub {
             db,
             kafka,
             secrets,
             producer,
             config,
+            connections,
             _ingress: ingress,
             shutdown: CancellationToken::new(),
             workers: Vec::new(),
@@ -118,6 +132,7 @@ impl Hub {
             kafka: self.kafka.clone(),
             secrets: self.secrets.clone(),
             config: self.config.clone(),
+            connections: self.connections.clone(),
         }
     }
 

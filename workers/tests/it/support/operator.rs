@@ -1,0 +1,72 @@
+//! The real operator API for partner connections (the ingress's routes), driven in-process and
+//! sharing the hub's connection registry, as `switchyard up` shares one between the ingress and
+//! the workers.
+
+use axum::body::Body;
+use axum::Router;
+use http::{Method, Request, StatusCode};
+use prometheus_client::registry::Registry;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use switchyard_ingress::{Ingress, IngressConfig};
+use tower::ServiceExt;
+
+use super::Hub;
+
+const TOKEN: &str = "operator-token-for-the-workers-tests";
+
+/// `/admin/v1/connections/…` of a real ingress over the hub's database and registry.
+pub struct ConnectionsApi {
+    router: Router,
+}
+
+impl ConnectionsApi {
+    pub fn new(hub: &Hub) -> Self {
+        let ingress = Ingress::new(
+            IngressConfig::default(),
+            hub.pool().clone(),
+            hub.producer.clone(),
+            &hub.kafka,
+            hub.secrets.clone(),
+            hub.connections.clone(),
+            &mut Registry::default(),
+        )
+        .expect("ingress");
+        let router = ingress.operator_routes(Some(SecretString::from(TOKEN.to_owned())));
+        Self { router }
+    }
+
+    /// `POST /admin/v1/connections/{id}/status`.
+    pub async fn set_status(&self, id: i64, status: &str) {
+        let path = format!("/admin/v1/connections/{id}/status");
+        let answer = self
+            .send(Method::POST, &path, json!({ "status": status }))
+            .await;
+        assert_eq!(answer.0, StatusCode::OK, "{answer:?}");
+    }
+
+    /// `PUT /admin/v1/connections/{id}/secret`.
+    pub async fn set_secret(&self, id: i64, secret: &str) {
+        let path = format!("/admin/v1/connections/{id}/secret");
+        let answer = self
+            .send(Method::PUT, &path, json!({ "secret": secret }))
+            .await;
+        assert_eq!(answer.0, StatusCode::NO_CONTENT, "{answer:?}");
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Value) -> (StatusCode, String) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let response = self.router.clone().oneshot(request).await.expect("answer");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use switchyard_connections::{ConnectionRegistry, RegistrySettings};
 use switchyard_testkit::database::TestDatabase;
 use switchyard_topics::events::{StockChangeReason, StockChanged, StockSource, StockStatus};
 use switchyard_topics::{encode, ensure_topics, EventMeta, Producer};
@@ -100,11 +101,20 @@ async fn a_throwaway_worker_consumes_its_topic_and_runs_its_tasks() {
     let kafka = test_kafka();
     ensure_topics(&kafka).await.expect("topics");
     let producer = Producer::new(&kafka).expect("producer");
+    let secrets = secret_box();
     let ctx = WorkerContext {
         pool: db.pool().clone(),
         producer: producer.clone(),
         kafka: kafka.clone(),
-        secrets: secret_box(),
+        connections: ConnectionRegistry::new(
+            db.pool().clone(),
+            secrets.clone(),
+            RegistrySettings {
+                ttl: Duration::from_secs(5),
+                partner_timeout: Duration::from_secs(5),
+            },
+        ),
+        secrets,
         config: WorkersConfig {
             time_scale: 0.01,
             poll_interval_ms: 50,

@@ -9,6 +9,7 @@ use prometheus_client::registry::Registry;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use switchyard_ingress::{Ingress, IngressConfig};
+use switchyard_runtime::operator::{guard, AdminToken};
 use tower::ServiceExt;
 
 use super::Hub;
@@ -32,7 +33,8 @@ impl ConnectionsApi {
             &mut Registry::default(),
         )
         .expect("ingress");
-        let router = ingress.operator_routes(Some(SecretString::from(TOKEN.to_owned())));
+        let token = AdminToken::parse(SecretString::from(TOKEN.to_owned())).expect("token");
+        let router = guard(ingress.operator_routes(), Some(token));
         Self { router }
     }
 

@@ -16,7 +16,6 @@ pub mod operator;
 pub mod parent;
 pub mod procurer;
 mod run;
-pub mod store;
 
 pub use cancel::{cancel_order, CancelError, CancelOutcome};
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};

@@ -37,3 +37,21 @@ pub async fn funded_user(db: &TestDatabase, label: &str, balance_minor: i64) -> 
     }
     user.id
 }
+
+/// How many ledger entries the wallet of `user_id` has.
+pub async fn ledger_entries(db: &TestDatabase, user_id: i64) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM wallet_ledger WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(db.pool())
+        .await
+        .expect("ledger count")
+}
+
+/// The stored contact phone of an order: `None` without a contact row.
+pub async fn contact_phone(db: &TestDatabase, order_id: uuid::Uuid) -> Option<Option<String>> {
+    sqlx::query_scalar("SELECT contact_phone FROM order_contacts WHERE order_id = $1")
+        .bind(order_id)
+        .fetch_optional(db.pool())
+        .await
+        .expect("contact row")
+}

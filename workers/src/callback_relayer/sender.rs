@@ -22,7 +22,6 @@ use tokio_util::sync::CancellationToken;
 use super::Relayer;
 use crate::downstream::sender_wakeup;
 use crate::error::StepError;
-use crate::store;
 
 /// Runs until `shutdown`; in-flight sends finish first.
 pub async fn run(relayer: Arc<Relayer>, shutdown: CancellationToken) {
@@ -48,8 +47,7 @@ pub async fn run(relayer: Arc<Relayer>, shutdown: CancellationToken) {
             () = tokio::time::sleep(interval) => {}
         }
         let lease = relayer.config.claim_lease();
-        let due = match store::claim_due_callbacks(&relayer.pool, lease, relayer.config.poll_batch)
-            .await
+        let due = match callbacks::claim_due(&relayer.pool, lease, relayer.config.poll_batch).await
         {
             Ok(due) => due,
             Err(error) => {

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::place::Placer;
-use crate::store;
+use switchyard_store::procurement;
 
 /// Runs until `shutdown`.
 pub async fn run(placer: Arc<Placer>, shutdown: CancellationToken) {
@@ -25,7 +25,7 @@ pub async fn run(placer: Arc<Placer>, shutdown: CancellationToken) {
         }
         let lease = placer.config().claim_lease();
         let batch = placer.config().poll_batch;
-        let due = match store::claim_due_procurements(placer.pool(), lease, batch).await {
+        let due = match procurement::claim_due(placer.pool(), lease, batch).await {
             Ok(due) => due,
             Err(error) => {
                 tracing::warn!(%error, "claiming due procurement retries");

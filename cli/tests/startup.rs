@@ -33,10 +33,9 @@ fn base_command() -> Command {
         .env("SWITCHYARD_ADMIN__LISTEN", "127.0.0.1:0")
         .env("SWITCHYARD_INGRESS__LISTEN", "127.0.0.1:0")
         .env("SWITCHYARD_TELEMETRY__FILTER", "warn")
-        // A fixed test key (32 bytes of 0x07, base64): never a production secret.
         .env(
             "SWITCHYARD_SECRETS__ENCRYPTION_KEY",
-            "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+            switchyard_testkit::secrets::key_base64(switchyard_testkit::secrets::DEFAULT_KEY_BYTE),
         );
     command
 }

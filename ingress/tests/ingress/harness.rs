@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 use switchyard_ingress::{Ingress, IngressConfig};
 use switchyard_loadtest::verify::{read_topic, ObservedRecord};
 use switchyard_runtime::shutdown::ShutdownRoot;
-use switchyard_store::crypto::SecretBox;
 use switchyard_testkit::broker::{shared_broker, unique_prefix};
 use switchyard_testkit::database::TestDatabase;
 use switchyard_topics::admin::{create_or_verify, plan};
@@ -54,11 +53,7 @@ pub fn test_config() -> IngressConfig {
     }
 }
 
-fn secret_box() -> SecretBox {
-    // 32 bytes of 0x2a, base64: a fixed test key.
-    let key = SecretString::from("KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=".to_owned());
-    SecretBox::from_base64_key("test", &key).expect("valid test key")
-}
+use switchyard_testkit::secrets::secret_box;
 
 impl Harness {
     /// An ingress on the shared test broker.

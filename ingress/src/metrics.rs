@@ -5,12 +5,14 @@
 //! `switchyard_ingress_events_spooled_total` and `switchyard_ingress_spool_drained_total` show
 //! broker outages and recovery; `switchyard_ingress_unconfirmed_deliveries_total` counts broker
 //! reports that named no offset (those events were spooled instead of acknowledged on the report's
-//! word). Names carry the `switchyard_` namespace themselves: the process registry adds none.
+//! word); `switchyard_ingress_requests_waiting` is how many requests wait for a service slot right
+//! now (the overload queue). Names carry the `switchyard_` namespace themselves: the process registry adds none.
 //! Labels never carry keys, ids or personal data.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 /// Labels of `switchyard_ingress_requests_total`.
@@ -33,6 +35,8 @@ pub struct IngressMetrics {
     pub drained: Counter,
     /// Deliveries the broker reported without an offset (spooled, not trusted).
     pub unconfirmed: Counter,
+    /// Requests waiting for a service slot right now.
+    pub waiting: Gauge,
 }
 
 impl IngressMetrics {
@@ -58,6 +62,11 @@ impl IngressMetrics {
             "switchyard_ingress_unconfirmed_deliveries",
             "Broker delivery reports without an offset; the event was spooled rather than trusted",
             metrics.unconfirmed.clone(),
+        );
+        registry.register(
+            "switchyard_ingress_requests_waiting",
+            "Requests waiting for a service slot right now",
+            metrics.waiting.clone(),
         );
         metrics
     }

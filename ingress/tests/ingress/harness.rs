@@ -31,6 +31,8 @@ pub struct Harness {
     pub http: reqwest::Client,
     pub root: ShutdownRoot,
     pub ingress: Ingress,
+    /// The registry the ingress registered its metrics on.
+    pub registry: Registry,
 }
 
 /// A downstream Dujiao-Next site with an approved credential and a funded wallet.
@@ -120,7 +122,17 @@ impl Harness {
                 .expect("client"),
             root,
             ingress,
+            registry,
         }
+    }
+
+    /// The value of the sample `name` (e.g. `switchyard_ingress_requests_waiting`), if present.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("encode");
+        text.lines()
+            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .find_map(|value| value.trim().parse().ok())
     }
 
     /// Stops the ingress and waits for its tasks.

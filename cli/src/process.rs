@@ -24,6 +24,12 @@ use crate::settings::Settings;
 /// Timeout of each readiness probe.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The process's metrics registry. No prefix: every metric name carries `switchyard_` itself, so
+/// the served names are the ones the components register and the README lists (tested below).
+fn metrics_registry() -> Registry {
+    Registry::default()
+}
+
 /// The plumbing of one running process.
 pub struct Process {
     /// Every task hangs off this root.
@@ -49,7 +55,7 @@ impl Process {
             shutdown,
             pool,
             producer,
-            registry: Registry::with_prefix("switchyard"),
+            registry: metrics_registry(),
             _telemetry: telemetry,
         })
     }
@@ -116,5 +122,101 @@ impl Probe for BrokerProbe {
                 Err("broker did not answer a metadata request".to_owned())
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use prometheus_client::registry::Registry;
+    use switchyard_ingress::IngressMetrics;
+    use switchyard_runtime::admin::AdminServer;
+    use switchyard_runtime::readiness::Readiness;
+    use switchyard_runtime::shutdown::ShutdownRoot;
+    use switchyard_workers::WorkerMetrics;
+
+    use super::{metrics_registry, PROBE_TIMEOUT};
+
+    /// Every backticked `switchyard_…` metric name in the README (label sets stripped).
+    fn readme_metric_names() -> Vec<String> {
+        let readme = include_str!("../../README.md");
+        let mut names: Vec<String> = readme
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|quoted| quoted.starts_with("switchyard_"))
+            .map(|quoted| quoted.split('{').next().unwrap_or(quoted).to_owned())
+            .filter(|name| !name.ends_with('_'))
+            .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The names of the families registered in `registry` (with any prefix applied).
+    ///
+    /// The text encoding leaves out a labelled family until it has a child, so a fresh process
+    /// serves only part of its names; the registry's `Debug` lists every descriptor.
+    fn registered_names(registry: &Registry) -> Vec<String> {
+        format!("{registry:?}")
+            .split("name: \"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_metric_the_readme_names_is_registered_and_served_names_are_documented() {
+        let mut registry = metrics_registry();
+        let ingress = IngressMetrics::register(&mut registry);
+        WorkerMetrics::register(&mut registry);
+        ingress.count("dujiao_order", "accepted");
+        let registered = registered_names(&registry);
+
+        let server = AdminServer::new(Readiness::new(PROBE_TIMEOUT), Arc::new(registry));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let root = ShutdownRoot::new();
+        let serving = root.spawn(server.serve(listener, root.token()));
+        let served = reqwest::get(format!("http://{address}/metrics"))
+            .await
+            .expect("scrape")
+            .text()
+            .await
+            .expect("body");
+        root.trigger();
+        let _ = serving.await;
+
+        let documented = readme_metric_names();
+        assert!(
+            documented.len() >= 10,
+            "the README lists the metrics: {documented:?}"
+        );
+        // OpenMetrics declares a counter under its base name; its samples add `_total`.
+        let family = |name: &str| name.strip_suffix("_total").unwrap_or(name).to_owned();
+        for name in &documented {
+            assert!(
+                registered.contains(&family(name)),
+                "README names `{name}`, which no component registers: {registered:?}"
+            );
+        }
+        let served_families: Vec<&str> = served
+            .lines()
+            .filter_map(|line| line.strip_prefix("# TYPE "))
+            .filter_map(|declared| declared.split(' ').next())
+            .collect();
+        assert!(served_families.len() >= 5, "{served}");
+        for name in served_families {
+            assert!(
+                documented.iter().any(|doc| family(doc) == name),
+                "/metrics serves `{name}`, which the README does not list:\n{served}"
+            );
+        }
+        assert!(!served.contains("switchyard_switchyard_"), "{served}");
     }
 }

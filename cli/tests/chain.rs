@@ -15,7 +15,8 @@ use serde_json::Value;
 use switchyard_testkit::broker::shared_broker;
 
 use support::downstream::Downstream;
-use support::{eventually, Site};
+use support::Site;
+use switchyard_testkit::eventually;
 
 /// The order's whole trip through three installations must fit well inside a minute.
 const DELIVERY_WITHIN: Duration = Duration::from_secs(45);

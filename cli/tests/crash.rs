@@ -23,7 +23,8 @@ use switchyard_testkit::broker::shared_broker;
 
 use support::downstream::Downstream;
 use support::operator::Credential;
-use support::{eventually, Site};
+use support::Site;
+use switchyard_testkit::eventually;
 
 const ORDERS: usize = 6;
 /// The simulator's SKU 12: 1.50 CNY, unlimited stock.

@@ -26,7 +26,8 @@ use switchyard_testkit::broker::shared_broker;
 
 use support::downstream::Downstream;
 use support::operator::Credential;
-use support::{eventually, Site};
+use support::Site;
+use switchyard_testkit::eventually;
 
 /// The simulator's SKU 12: 1.50 CNY, unlimited stock.
 const UPSTREAM_SKU: i64 = 12;

@@ -1,4 +1,4 @@
-//! 58 Daojia order push `POST /daojia/notify` (PROTOCOLS.md §4), dispatched by `funId`.
+//! 58 Daojia order push `POST /daojia/notify`, dispatched by `funId`.
 //!
 //! Contract: the form is verified against the secret of an active `daojia` connection (several
 //! may be active during a key rotation: any one that verifies wins) — missing field 400, bad

@@ -21,6 +21,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use http::header::{CONNECTION, CONTENT_LENGTH};
 use http::HeaderValue;
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::answer::Partner;
@@ -50,13 +51,16 @@ impl Admission {
         }
     }
 
-    /// A service slot, or `None` when none freed up within the wait (shed the request).
-    pub(crate) async fn admit(&self) -> Option<OwnedSemaphorePermit> {
+    /// A service slot, or `None` when none freed up within the wait (shed the request). While it
+    /// waits, the request counts in `waiting`.
+    pub(crate) async fn admit(&self, waiting: &Gauge) -> Option<OwnedSemaphorePermit> {
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Some(permit);
         }
+        waiting.inc();
         // Tokio's semaphore is fair: waiters are served in arrival order.
         let waited = tokio::time::timeout(self.max_wait, self.slots.clone().acquire_owned()).await;
+        waiting.dec();
         waited.ok()?.ok()
     }
 }
@@ -85,7 +89,7 @@ pub(crate) async fn guard(
     let Ok(bytes) = axum::body::to_bytes(body, limits.body_limit).await else {
         return too_large(&limits, partner);
     };
-    let Some(_slot) = limits.admission.admit().await else {
+    let Some(_slot) = limits.admission.admit(&limits.metrics.waiting).await else {
         limits.metrics.count("edge", "shed");
         return partner.overloaded();
     };
@@ -109,25 +113,39 @@ mod tests {
     #[tokio::test]
     async fn a_free_slot_is_taken_at_once_and_a_full_edge_sheds_after_the_wait() {
         let admission = Admission::new(1, Duration::from_millis(20));
+        let waiting = Gauge::default();
         let held = admission
-            .admit()
+            .admit(&waiting)
             .await
             .expect("the first request gets the slot");
-        assert!(admission.admit().await.is_none(), "no slot frees up: shed");
+        assert!(
+            admission.admit(&waiting).await.is_none(),
+            "no slot frees up: shed"
+        );
+        assert_eq!(waiting.get(), 0, "a shed request no longer waits");
         drop(held);
-        assert!(admission.admit().await.is_some(), "the slot is back");
+        assert!(
+            admission.admit(&waiting).await.is_some(),
+            "the slot is back"
+        );
     }
 
     #[tokio::test]
     async fn a_waiting_request_gets_the_slot_freed_during_its_wait() {
         let admission = Admission::new(1, Duration::from_secs(30));
-        let held = admission.admit().await.expect("slot");
+        let waiting = Gauge::default();
+        let held = admission.admit(&waiting).await.expect("slot");
         let waiter = tokio::spawn({
             let admission = admission.clone();
-            async move { admission.admit().await.is_some() }
+            let waiting = waiting.clone();
+            async move { admission.admit(&waiting).await.is_some() }
         });
-        tokio::task::yield_now().await;
+        while waiting.get() == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!waiter.is_finished(), "it waits while the slot is held");
         drop(held);
         assert!(waiter.await.expect("join"), "the queued request was served");
+        assert_eq!(waiting.get(), 0);
     }
 }

@@ -1,18 +1,21 @@
 //! Prometheus metrics of the ingress, registered once on the process registry.
 //!
-//! `ingress_requests_total{endpoint,outcome}` counts every answered request by what happened
-//! (`accepted`, `duplicate`, `rejected`, `unavailable`, `shed`, `too_large`);
-//! `ingress_events_spooled_total` and `ingress_spool_drained_total` show broker outages and
-//! recovery; `ingress_unconfirmed_deliveries_total` counts broker reports that named no offset
-//! (those events were spooled instead of acknowledged on the report's word). Labels never
-//! carry keys, ids or personal data.
+//! `switchyard_ingress_requests_total{endpoint,outcome}` counts every answered request by what
+//! happened (`accepted`, `duplicate`, `rejected`, `unavailable`, `shed`, `too_large`);
+//! `switchyard_ingress_events_spooled_total` and `switchyard_ingress_spool_drained_total` show
+//! broker outages and recovery; `switchyard_ingress_unconfirmed_deliveries_total` counts broker
+//! reports that named no offset (those events were spooled instead of acknowledged on the report's
+//! word); `switchyard_ingress_requests_waiting` is how many requests wait for a service slot right
+//! now (the overload queue). Names carry the `switchyard_` namespace themselves: the process registry adds none.
+//! Labels never carry keys, ids or personal data.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-/// Labels of `ingress_requests_total`.
+/// Labels of `switchyard_ingress_requests_total`.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     /// Stable endpoint name, e.g. `dstore_create_order`.
@@ -32,6 +35,8 @@ pub struct IngressMetrics {
     pub drained: Counter,
     /// Deliveries the broker reported without an offset (spooled, not trusted).
     pub unconfirmed: Counter,
+    /// Requests waiting for a service slot right now.
+    pub waiting: Gauge,
 }
 
 impl IngressMetrics {
@@ -39,24 +44,29 @@ impl IngressMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
         registry.register(
-            "ingress_requests",
+            "switchyard_ingress_requests",
             "Partner requests answered, by endpoint and outcome",
             metrics.requests.clone(),
         );
         registry.register(
-            "ingress_events_spooled",
+            "switchyard_ingress_events_spooled",
             "Events acknowledged through the Postgres spool because the broker did not confirm in time",
             metrics.spooled.clone(),
         );
         registry.register(
-            "ingress_spool_drained",
+            "switchyard_ingress_spool_drained",
             "Spooled events later confirmed by the broker",
             metrics.drained.clone(),
         );
         registry.register(
-            "ingress_unconfirmed_deliveries",
+            "switchyard_ingress_unconfirmed_deliveries",
             "Broker delivery reports without an offset; the event was spooled rather than trusted",
             metrics.unconfirmed.clone(),
+        );
+        registry.register(
+            "switchyard_ingress_requests_waiting",
+            "Requests waiting for a service slot right now",
+            metrics.waiting.clone(),
         );
         metrics
     }

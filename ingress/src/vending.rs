@@ -1,4 +1,4 @@
-//! Vending dispense results `POST /vending/notify` (PROTOCOLS.md §5).
+//! Vending dispense results `POST /vending/notify`.
 //!
 //! Contract: the platform does not sign these reports, so they are *claims*: accepted, queued as
 //! `VendingDispenseResult` (`reported_delivered` is unverified) for the callback-relayer, which

@@ -73,20 +73,6 @@ fn golden_vector_content_and_signature() {
 }
 
 #[test]
-fn golden_vector_also_readable_from_shared_vectors() {
-    let shared = format!(
-        "{}/../../shared/vectors/dstore_createOrder_signature.txt",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    if let Ok(text) = std::fs::read_to_string(shared) {
-        assert_eq!(
-            text.trim(),
-            vector("dstore_createOrder_signature.txt").trim()
-        );
-    }
-}
-
-#[test]
 fn public_key_parses_from_pem_and_base64_der() {
     let pem = vector("dstore_test_public.pem");
     let base64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();

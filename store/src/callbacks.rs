@@ -3,7 +3,10 @@
 //! Contract: [`enqueue`] is idempotent on the causing event id, so a redelivered event queues
 //! nothing new. The body is stored byte-exact (it is what gets signed). A delivery is `delivered`
 //! only when the relayer saw HTTP 200 + `ok:true`; each failure either schedules the next try or,
-//! with none left, marks the delivery `failed`.
+//! with none left, marks the delivery `failed`. [`claim_due`] hands each due delivery to one
+//! relayer at a time (a lease, not a lock).
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -100,21 +103,27 @@ pub async fn enqueue(
     })
 }
 
-/// Pending deliveries due at `now`, oldest due first.
-pub async fn due(
+/// Takes up to `limit` due deliveries for one try each: their `next_attempt_at` moves `lease`
+/// ahead, so another relayer (or this one's next poll) skips them while the try runs, and a relayer
+/// killed mid-try only delays them until the lease runs out. Rows another process is claiming
+/// right now are skipped.
+pub async fn claim_due(
     db: impl PgExecutor<'_>,
-    now: DateTime<Utc>,
+    lease: Duration,
     limit: i64,
 ) -> StoreResult<Vec<CallbackDelivery>> {
-    let found = sqlx::query_as::<_, CallbackDelivery>(&format!(
-        "SELECT {COLUMNS} FROM callback_deliveries
-         WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+    let claimed = sqlx::query_as::<_, CallbackDelivery>(&format!(
+        "UPDATE callback_deliveries SET next_attempt_at = now() + $1
+         WHERE id IN (SELECT id FROM callback_deliveries
+                      WHERE status = 'pending' AND next_attempt_at <= now()
+                      ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING {COLUMNS}"
     ))
-    .bind(now)
+    .bind(lease)
     .bind(limit)
     .fetch_all(db)
     .await?;
-    Ok(found)
+    Ok(claimed)
 }
 
 /// The downstream acknowledged it (200 + ok:true).

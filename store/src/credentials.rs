@@ -108,17 +108,6 @@ pub async fn get(db: impl PgExecutor<'_>, id: i64) -> StoreResult<ApiCredential>
     .ok_or(StoreError::NotFound("credential"))
 }
 
-/// The credential of `user_id`, if any.
-pub async fn for_user(db: impl PgExecutor<'_>, user_id: i64) -> StoreResult<Option<ApiCredential>> {
-    let credential = sqlx::query_as::<_, ApiCredential>(&format!(
-        "SELECT {COLUMNS} FROM api_credentials WHERE user_id = $1"
-    ))
-    .bind(user_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(credential)
-}
-
 /// pending_review → approved.
 pub async fn approve(db: impl PgExecutor<'_> + Copy, id: i64) -> StoreResult<ApiCredential> {
     use CredentialStatus::*;

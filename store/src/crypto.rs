@@ -86,11 +86,6 @@ impl SecretBox {
         })
     }
 
-    /// The id written beside every ciphertext this box seals.
-    pub fn key_id(&self) -> &str {
-        &self.key_id
-    }
-
     /// Seals `plaintext` under a fresh random nonce.
     pub fn encrypt(&self, plaintext: &SecretString) -> Result<SealedSecret, CryptoError> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);

@@ -127,38 +127,6 @@ pub async fn record_answer(
     Ok(())
 }
 
-/// The event a claimed push was published as: its id and, once answered after a broker
-/// confirmation, where the broker put it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClaimedEvent {
-    /// The event id the push claimed.
-    pub event_id: Uuid,
-    /// Where the broker confirmed it (`None`: not answered yet, or acknowledged via the spool).
-    pub position: Option<EventPosition>,
-}
-
-/// The event of (channel, dedupe_key), if the key is claimed.
-pub async fn claimed_event(
-    db: impl PgExecutor<'_>,
-    channel: &str,
-    dedupe_key: &str,
-) -> StoreResult<Option<ClaimedEvent>> {
-    let row: Option<(Uuid, Option<i32>, Option<i64>)> = sqlx::query_as(
-        "SELECT event_id, event_partition, event_offset FROM ingress_dedupe
-         WHERE channel = $1 AND dedupe_key = $2",
-    )
-    .bind(channel)
-    .bind(dedupe_key)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|(event_id, partition, offset)| ClaimedEvent {
-        event_id,
-        position: partition
-            .zip(offset)
-            .map(|(partition, offset)| EventPosition { partition, offset }),
-    }))
-}
-
 /// Drops an unanswered claim made by `event_id`; returns whether one was dropped.
 pub async fn release(
     db: impl PgExecutor<'_>,

@@ -232,19 +232,6 @@ pub async fn set(
     Ok(row.into_mapping())
 }
 
-/// Switches a mapping on or off.
-pub async fn set_active(db: impl PgExecutor<'_>, sku_id: i64, active: bool) -> StoreResult<()> {
-    let updated = sqlx::query("UPDATE product_mappings SET is_active = $2 WHERE sku_id = $1")
-        .bind(sku_id)
-        .bind(active)
-        .execute(db)
-        .await?;
-    if updated.rows_affected() == 0 {
-        return Err(StoreError::NotFound("mapping"));
-    }
-    Ok(())
-}
-
 /// Who delivers `sku_id`: its active mapping, or local stock when it has none.
 pub async fn resolve(db: impl PgExecutor<'_>, sku_id: i64) -> StoreResult<Fulfiller> {
     let mut resolved = resolve_many(db, &[sku_id]).await?;
@@ -274,51 +261,4 @@ pub async fn resolve_many(
         resolved.insert(mapping.sku_id, mapping.fulfiller);
     }
     Ok(resolved)
-}
-
-/// The mapping of `sku_id`, if any (active or not).
-pub async fn get(db: impl PgExecutor<'_>, sku_id: i64) -> StoreResult<Option<ProductMapping>> {
-    let row = sqlx::query_as::<_, MappingRow>(&format!(
-        "SELECT {COLUMNS} FROM product_mappings WHERE sku_id = $1"
-    ))
-    .bind(sku_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(MappingRow::into_mapping))
-}
-
-/// Every mapping onto `connection_id` (what the stock-syncer pulls), by SKU.
-pub async fn for_connection(
-    db: impl PgExecutor<'_>,
-    connection_id: i64,
-) -> StoreResult<Vec<ProductMapping>> {
-    let rows = sqlx::query_as::<_, MappingRow>(&format!(
-        "SELECT {COLUMNS} FROM product_mappings WHERE connection_id = $1 ORDER BY sku_id"
-    ))
-    .bind(connection_id)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(MappingRow::into_mapping).collect())
-}
-
-/// Records the upstream price and stock seen by a catalog sync.
-pub async fn record_upstream_sync(
-    db: impl PgExecutor<'_>,
-    sku_id: i64,
-    upstream_price_minor: i64,
-    upstream_stock: i32,
-) -> StoreResult<()> {
-    let updated = sqlx::query(
-        "UPDATE product_mappings
-         SET upstream_price_minor = $2, upstream_stock = $3, synced_at = now() WHERE sku_id = $1",
-    )
-    .bind(sku_id)
-    .bind(upstream_price_minor)
-    .bind(upstream_stock)
-    .execute(db)
-    .await?;
-    if updated.rows_affected() == 0 {
-        return Err(StoreError::NotFound("mapping"));
-    }
-    Ok(())
 }

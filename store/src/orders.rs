@@ -2,8 +2,9 @@
 //!
 //! Contract: [`insert`] is idempotent on (channel, channel_order_id): a repeated push returns
 //! [`Inserted::Existing`] with the first order and writes nothing (lines and contact are stored
-//! only with a new order). Contact data is personal data: it is read only through [`contact`]
-//! and its `Debug` is redacted.
+//! only with a new order). Contact data is personal data: it is written with the order, no query
+//! here reads it back, and its `Debug` is redacted. [`lock`] holds an order's row for the rest of
+//! the caller's transaction, so status changes of one order are serialised.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -272,6 +273,33 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> StoreResult<Option<Order>
     Ok(order)
 }
 
+/// The order with id `id`, its row locked until the caller's transaction ends.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> StoreResult<Option<Order>> {
+    let order = sqlx::query_as::<_, Order>(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(order)
+}
+
+/// The order numbered `order_no` if the downstream credential `credential_id` placed it.
+pub async fn placed_by(
+    db: impl PgExecutor<'_>,
+    order_no: &str,
+    credential_id: i64,
+) -> StoreResult<Option<Order>> {
+    let order = sqlx::query_as::<_, Order>(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE order_no = $1 AND source_credential_id = $2"
+    ))
+    .bind(order_no)
+    .bind(credential_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(order)
+}
+
 /// The order a channel knows as `channel_order_id`.
 pub async fn by_channel_id(
     db: impl PgExecutor<'_>,
@@ -301,17 +329,6 @@ pub async fn items(db: impl PgExecutor<'_>, order_id: Uuid) -> StoreResult<Vec<O
     Ok(items)
 }
 
-/// The personal data of an order, for the protocol call that needs it. Never log it.
-pub async fn contact(db: impl PgExecutor<'_>, order_id: Uuid) -> StoreResult<Option<OrderContact>> {
-    let contact = sqlx::query_as::<_, OrderContact>(
-        "SELECT contact_phone, service_address, details FROM order_contacts WHERE order_id = $1",
-    )
-    .bind(order_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(contact)
-}
-
 /// Sets the status unconditionally.
 pub async fn set_status(
     db: impl PgExecutor<'_>,
@@ -331,7 +348,7 @@ pub async fn set_status(
 /// Sets the status only if the current one is in `from` (compare-and-set, e.g. cancel only while
 /// not yet delivered); otherwise [`StoreError::InvalidTransition`].
 pub async fn transition(
-    db: impl PgExecutor<'_> + Copy,
+    conn: &mut PgConnection,
     id: Uuid,
     from: &[OrderStatus],
     to: OrderStatus,
@@ -342,12 +359,14 @@ pub async fn transition(
     .bind(id)
     .bind(from)
     .bind(to)
-    .fetch_optional(db)
+    .fetch_optional(&mut *conn)
     .await?;
     match updated {
         Some(order) => Ok(order),
         None => {
-            let current = get(db, id).await?.ok_or(StoreError::NotFound("order"))?;
+            let current = get(&mut *conn, id)
+                .await?
+                .ok_or(StoreError::NotFound("order"))?;
             Err(StoreError::InvalidTransition {
                 entity: "order",
                 from: current.status.to_string(),
@@ -355,4 +374,18 @@ pub async fn transition(
             })
         }
     }
+}
+
+/// Records how much of the order has been refunded (minor units).
+pub async fn set_refunded(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    refunded_minor: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE orders SET refunded_minor = $2 WHERE id = $1")
+        .bind(id)
+        .bind(refunded_minor)
+        .execute(db)
+        .await?;
+    Ok(())
 }

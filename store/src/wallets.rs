@@ -109,22 +109,6 @@ pub async fn refund(conn: &mut PgConnection, change: &WalletMove<'_>) -> StoreRe
     apply(conn, LedgerKind::Refund, change).await
 }
 
-/// The newest `limit` ledger entries of a wallet, newest first.
-pub async fn ledger(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    limit: i64,
-) -> StoreResult<Vec<LedgerEntry>> {
-    let entries = sqlx::query_as::<_, LedgerEntry>(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM wallet_ledger WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
-    ))
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    Ok(entries)
-}
-
 async fn apply(
     conn: &mut PgConnection,
     kind: LedgerKind,

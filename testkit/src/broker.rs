@@ -189,7 +189,9 @@ fn tansu_executable() -> anyhow::Result<PathBuf> {
         .into_iter()
         .chain(home)
         .find(|candidate| candidate.is_file())
-        .context("tansu not found: install it (see ARCHITECTURE.md) or set SWITCHYARD_TANSU")
+        .context(
+            "tansu not found: install it (README, \"The two commands\") or set SWITCHYARD_TANSU",
+        )
 }
 
 fn free_port() -> anyhow::Result<u16> {

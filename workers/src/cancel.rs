@@ -32,7 +32,6 @@ use uuid::Uuid;
 use crate::downstream;
 use crate::error::StepError;
 use crate::parent::{self, ParentChange};
-use crate::store;
 
 /// Why a cancellation was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +95,7 @@ pub async fn cancel_order(
     partner_timeout: Duration,
     order_id: Uuid,
 ) -> Result<CancelOutcome, CancelError> {
-    let order = store::order(pool, order_id)
+    let order = orders::get(pool, order_id)
         .await?
         .ok_or(CancelError::NotFound)?;
     if !CANCELABLE.contains(&order.status) {
@@ -120,7 +119,7 @@ pub async fn cancel_order(
     }
 
     let mut tx = pool.begin().await?;
-    let order = store::lock_order(&mut tx, order_id)
+    let order = orders::lock(&mut tx, order_id)
         .await?
         .ok_or(CancelError::NotFound)?;
     if !CANCELABLE.contains(&order.status) {
@@ -151,13 +150,9 @@ pub async fn cancel_order(
     }
     let refunded = refund(&mut tx, &order).await?;
     let previous = order.status;
-    let order = store::set_order_status(&mut *tx, order_id, OrderStatus::Canceled).await?;
+    let order = orders::set_status(&mut *tx, order_id, OrderStatus::Canceled).await?;
     let refunded_minor = refunded.min(order.total_minor);
-    sqlx::query("UPDATE orders SET refunded_minor = $2 WHERE id = $1")
-        .bind(order_id)
-        .bind(refunded_minor)
-        .execute(&mut *tx)
-        .await?;
+    orders::set_refunded(&mut *tx, order_id, refunded_minor).await?;
     let refunded_amount =
         (refunded_minor > 0).then(|| Money::new(refunded_minor, order.currency.as_str()));
     let change = ParentChange { order, previous };
@@ -256,7 +251,7 @@ fn machine_of(sub: &ProcurementOrder) -> Option<MachineNo> {
 }
 
 /// Refunds what a downstream site paid for the order; 0 for other channels.
-async fn refund(tx: &mut sqlx::PgConnection, order: &store::ParentRow) -> Result<i64, CancelError> {
+async fn refund(tx: &mut sqlx::PgConnection, order: &orders::Order) -> Result<i64, CancelError> {
     let (Channel::DujiaoDownstream, Some(credential_id)) =
         (order.channel, order.source_credential_id)
     else {

@@ -49,7 +49,7 @@ impl Default for WorkersConfig {
     }
 }
 
-/// `[workers.relay]`: callbacks one level down (PROTOCOLS.md §1, "Callback B → A").
+/// `[workers.relay]`: callbacks one level down ("Callback B → A").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RelayConfig {

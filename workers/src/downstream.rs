@@ -14,13 +14,12 @@ use switchyard_partners::dujiao::wire::{CallbackBody, Fulfillment};
 use switchyard_partners::dujiao::DujiaoOrderStatus;
 use switchyard_partners::order_state;
 use switchyard_store::callbacks::{self, NewCallback};
-use switchyard_store::orders::OrderStatus;
+use switchyard_store::orders::{Order, OrderStatus};
 use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::error::StepError;
-use crate::store::ParentRow;
 
 /// Statuses a downstream site is told about.
 const RELAYED: [OrderStatus; 5] = [
@@ -60,7 +59,7 @@ pub fn downstream_order_no(channel_order_id: &str) -> &str {
 /// Queues the callback for `order`'s new status when its downstream site must hear of it.
 pub async fn enqueue(
     conn: &mut PgConnection,
-    order: &ParentRow,
+    order: &Order,
     sub_orders: &[ProcurementOrder],
 ) -> Result<(), StepError> {
     if !RELAYED.contains(&order.status) {
@@ -88,7 +87,7 @@ pub async fn enqueue(
 
 /// The callback body for the order's current status.
 pub fn callback_body(
-    order: &ParentRow,
+    order: &Order,
     sub_orders: &[ProcurementOrder],
 ) -> Result<CallbackBody, StepError> {
     let order_id = provider_order_id(&order.order_no)

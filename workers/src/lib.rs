@@ -17,7 +17,6 @@ pub mod parent;
 pub mod procurer;
 pub mod registry;
 pub mod scheduler;
-pub mod store;
 
 pub use cancel::{cancel_order, CancelError, CancelOutcome};
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};

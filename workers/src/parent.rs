@@ -12,7 +12,7 @@
 //! the outbox drainer publishes it even if this process dies right after the commit.
 
 use sqlx::PgConnection;
-use switchyard_store::orders::{Channel, OrderStatus};
+use switchyard_store::orders::{self, Channel, Order, OrderStatus};
 use switchyard_store::procurement::{self, ProcurementStatus};
 use switchyard_topics::events::{self, Money, OrderStatusChanged, StatusSource};
 use switchyard_topics::{encode, outbox, EventMeta, KafkaConfig};
@@ -20,7 +20,6 @@ use uuid::Uuid;
 
 use crate::downstream;
 use crate::error::StepError;
-use crate::store::{self, ParentRow};
 
 /// Parent statuses that sub-orders may still move.
 const FOLLOWS_SUB_ORDERS: [OrderStatus; 4] = [
@@ -34,7 +33,7 @@ const FOLLOWS_SUB_ORDERS: [OrderStatus; 4] = [
 #[derive(Debug, Clone)]
 pub struct ParentChange {
     /// The order after the change.
-    pub order: ParentRow,
+    pub order: Order,
     /// Its status before.
     pub previous: OrderStatus,
 }
@@ -69,7 +68,7 @@ pub async fn refresh(
     conn: &mut PgConnection,
     order_id: Uuid,
 ) -> Result<Option<ParentChange>, StepError> {
-    let Some(current) = store::lock_order(&mut *conn, order_id).await? else {
+    let Some(current) = orders::lock(&mut *conn, order_id).await? else {
         return Err(StepError::invalid("parent order not found"));
     };
     if !FOLLOWS_SUB_ORDERS.contains(&current.status) {
@@ -83,7 +82,7 @@ pub async fn refresh(
     if target == current.status {
         return Ok(None);
     }
-    let order = store::set_order_status(&mut *conn, order_id, target).await?;
+    let order = orders::set_status(&mut *conn, order_id, target).await?;
     if order.channel == Channel::DujiaoDownstream {
         downstream::enqueue(&mut *conn, &order, &sub_orders).await?;
     }

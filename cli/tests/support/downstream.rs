@@ -1,5 +1,5 @@
 //! The test as a downstream Dujiao-Next site: it buys through a site's provider API with the
-//! protocol client (which signs every request, PROTOCOLS.md §1) and receives the callbacks that
+//! protocol client (which signs every request) and receives the callbacks that
 //! site relays to it on a real loopback listener.
 
 use std::sync::{Arc, Mutex};

@@ -24,14 +24,13 @@ use std::time::{Duration, Instant};
 use switchyard_store::mappings::{self, Fulfiller};
 use switchyard_testkit::broker::unique_prefix;
 use switchyard_testkit::database::TestDatabase;
+use switchyard_testkit::secrets;
 
 pub use operator::Operator;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_switchyard");
 /// The operator token every test site uses.
 pub const ADMIN_TOKEN: &str = "e2e-operator-token";
-/// A fixed test key (32 bytes of 0x2a, base64): never a production secret.
-const ENCRYPTION_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 /// How long a child may take to announce its listeners.
 const START_WITHIN: Duration = Duration::from_secs(30);
 
@@ -99,7 +98,10 @@ impl Site {
             .env("SWITCHYARD_KAFKA__SESSION_TIMEOUT_MS", "6000")
             .env("SWITCHYARD_ADMIN__LISTEN", "127.0.0.1:0")
             .env("SWITCHYARD_ADMIN__TOKEN", ADMIN_TOKEN)
-            .env("SWITCHYARD_SECRETS__ENCRYPTION_KEY", ENCRYPTION_KEY)
+            .env(
+                "SWITCHYARD_SECRETS__ENCRYPTION_KEY",
+                secrets::key_base64(secrets::DEFAULT_KEY_BYTE),
+            )
             .env(
                 "SWITCHYARD_INGRESS__LISTEN",
                 format!("127.0.0.1:{}", self.ingress_port),
@@ -210,18 +212,4 @@ impl Drop for Proc {
     }
 }
 
-/// Polls `check` every 100 ms until it returns `Some`, panicking with `what` after `within`.
-pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+

@@ -1,4 +1,4 @@
-//! Alipay+ D-Store endpoints where Switchyard is the POS (PROTOCOLS.md §2): `createOrder`,
+//! Alipay+ D-Store endpoints where Switchyard is the POS: `createOrder`,
 //! `inquireOrderDetail`, `pushOrderChange`, each RSA-verified and answered signed.
 
 mod create_order;

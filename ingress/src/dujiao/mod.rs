@@ -1,5 +1,5 @@
 //! Dujiao-Next endpoints: the provider API downstream sites call (`/api/v1/upstream/*`) and the
-//! callback receiver for our upstream connections (PROTOCOLS.md §1).
+//! callback receiver for our upstream connections.
 
 mod auth;
 mod callback;

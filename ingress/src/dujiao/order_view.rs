@@ -29,23 +29,13 @@ use crate::answer::{dujiao_error, Partner};
 use crate::deliver::{answer_once, replay};
 use crate::state::{now_millis, traceparent, AppState};
 
-const ORDER_COLUMNS: &str = "id, order_no, channel, channel_order_id, source_credential_id, \
-                             source_connection_id, status, total_minor, refunded_minor, \
-                             currency, callback_url, trace_id, created_at, updated_at";
 const CANCEL_CHANNEL: &str = "dujiao.cancel";
 
 async fn own_order(state: &AppState, caller: Caller, id: &str) -> StoreResult<Option<Order>> {
     let Ok(id) = id.parse::<u64>() else {
         return Ok(None);
     };
-    let order = sqlx::query_as::<_, Order>(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1 AND source_credential_id = $2"
-    ))
-    .bind(order_no_of(id))
-    .bind(caller.credential_id)
-    .fetch_optional(&state.pool)
-    .await?;
-    Ok(order)
+    orders::placed_by(&state.pool, &order_no_of(id), caller.credential_id).await
 }
 
 fn not_found() -> Response {
@@ -199,18 +189,13 @@ async fn cancel_locally(state: &AppState, caller: Caller, order: &Order) -> Stor
     let mut connection = state.pool.acquire().await?;
     let mut tx = connection.begin().await?;
     // Compare-and-set: the procurer may have picked the order up since we read it.
-    let moved =
-        sqlx::query("UPDATE orders SET status = 'canceled' WHERE id = $1 AND status = 'accepted'")
-            .bind(order.id)
-            .execute(&mut *tx)
-            .await?;
-    if moved.rows_affected() == 0 {
-        return Err(StoreError::InvalidTransition {
-            entity: "order",
-            from: "not accepted".to_owned(),
-            action: "canceled",
-        });
-    }
+    orders::transition(
+        &mut tx,
+        order.id,
+        &[OrderStatus::Accepted],
+        OrderStatus::Canceled,
+    )
+    .await?;
     for item in orders::items(&mut *tx, order.id).await? {
         if let Some(sku_id) = item.sku_id {
             stock::release(&mut tx, order.id, sku_id).await?;

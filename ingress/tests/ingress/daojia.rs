@@ -2,7 +2,6 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use switchyard_store::dedupe;
 use switchyard_topics::catalogue::names;
 
 use crate::harness::{json_of, Harness};
@@ -68,21 +67,20 @@ async fn a_pushed_order_and_its_cancellation_each_produce_one_event_even_when_re
     assert_eq!(h.settled_count(names::ORDERS_CHANNEL_UPDATES).await, 1);
 
     // The answered push says where its event is, and the broker serves that record there.
-    let claimed = dedupe::claimed_event(&h.pool, "daojia.cancel", "58-1")
-        .await
-        .expect("claim read")
-        .expect("claimed");
-    let position = claimed
-        .position
-        .expect("a broker-confirmed push records its position");
+    let (event_id, partition, offset): (uuid::Uuid, Option<i32>, Option<i64>) = sqlx::query_as(
+        "SELECT event_id, event_partition, event_offset FROM ingress_dedupe
+         WHERE channel = 'daojia.cancel' AND dedupe_key = '58-1'",
+    )
+    .fetch_one(&h.pool)
+    .await
+    .expect("claimed");
+    let (Some(partition), Some(offset)) = (partition, offset) else {
+        panic!("a broker-confirmed push records its position");
+    };
     let found = h
-        .event_id_at(
-            names::ORDERS_CHANNEL_UPDATES,
-            position.partition,
-            position.offset,
-        )
+        .event_id_at(names::ORDERS_CHANNEL_UPDATES, partition, offset)
         .await;
-    assert_eq!(found, Some(claimed.event_id.to_string()));
+    assert_eq!(found, Some(event_id.to_string()));
     h.stop().await;
 }
 

@@ -13,7 +13,6 @@ use switchyard_ingress::{Ingress, IngressConfig};
 use switchyard_loadtest::verify::{read_topic, ObservedRecord};
 use switchyard_runtime::operator::{guard, AdminToken};
 use switchyard_runtime::shutdown::ShutdownRoot;
-use switchyard_store::crypto::SecretBox;
 use switchyard_testkit::broker::{shared_broker, unique_prefix};
 use switchyard_testkit::database::TestDatabase;
 use switchyard_topics::admin::{create_or_verify, plan};
@@ -34,6 +33,8 @@ pub struct Harness {
     pub http: reqwest::Client,
     pub root: ShutdownRoot,
     pub ingress: Ingress,
+    /// The registry the ingress registered its metrics on.
+    pub registry: Registry,
 }
 
 /// A downstream Dujiao-Next site with an approved credential and a funded wallet.
@@ -56,11 +57,7 @@ pub fn test_config() -> IngressConfig {
     }
 }
 
-fn secret_box() -> SecretBox {
-    // 32 bytes of 0x2a, base64: a fixed test key.
-    let key = SecretString::from("KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=".to_owned());
-    SecretBox::from_base64_key("test", &key).expect("valid test key")
-}
+use switchyard_testkit::secrets::secret_box;
 
 impl Harness {
     /// An ingress on the shared test broker.
@@ -137,7 +134,17 @@ impl Harness {
                 .expect("client"),
             root,
             ingress,
+            registry,
         }
+    }
+
+    /// The value of the sample `name` (e.g. `switchyard_ingress_requests_waiting`), if present.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("encode");
+        text.lines()
+            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .find_map(|value| value.trim().parse().ok())
     }
 
     /// Stops the ingress and waits for its tasks.

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use switchyard_runtime::shutdown::DrainOutcome;
 use switchyard_testkit::broker::shared_broker;
+use switchyard_testkit::eventually;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::{json_of, test_config, Harness};
@@ -164,7 +165,12 @@ async fn a_request_waits_for_a_slot_freed_within_the_queue_wait_and_is_served() 
                 .map(|answer| answer.status())
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventually(
+        Duration::from_secs(10),
+        "the second request waits for the held slot",
+        || async { h.metric("switchyard_ingress_requests_waiting") == Some(1.0) },
+    )
+    .await;
     assert!(
         !queued.is_finished(),
         "the second request waits while the slot is held"

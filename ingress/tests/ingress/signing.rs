@@ -1,4 +1,5 @@
-//! Independent request signing for the tests, straight from PROTOCOLS.md (not the server's code).
+//! Independent request signing for the tests, written from the partners' published signing rules
+//! (not the server's code).
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -30,14 +31,23 @@ pub fn dujiao_headers(
     ]
 }
 
+/// A published D-Store test vector, as the partners crate keeps it (`partners/tests/vectors/`).
+fn vector(name: &str) -> String {
+    let path = format!(
+        "{}/../partners/tests/vectors/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
 /// The D-Store test private key (also used as our POS key in these tests).
 pub fn dstore_private_pem() -> String {
-    std::fs::read_to_string("/work/shared/vectors/dstore_test_private.pem").expect("test key")
+    vector("dstore_test_private.pem")
 }
 
 /// The matching public key.
 pub fn dstore_public_pem() -> String {
-    std::fs::read_to_string("/work/shared/vectors/dstore_test_public.pem").expect("test key")
+    vector("dstore_test_public.pem")
 }
 
 /// RSA256 over `"{METHOD} {PATH}\n{client}.{time}.{body}"`, base64 then URL-encoded.
@@ -149,11 +159,8 @@ fn dujiao_signature_matches_the_protocol_vector() {
 
 #[test]
 fn dstore_signature_matches_the_golden_vector() {
-    let content =
-        std::fs::read_to_string("/work/shared/vectors/dstore_createOrder_content_to_sign.txt")
-            .expect("vector");
-    let expected = std::fs::read_to_string("/work/shared/vectors/dstore_createOrder_signature.txt")
-        .expect("vector");
+    let content = vector("dstore_createOrder_content_to_sign.txt");
+    let expected = vector("dstore_createOrder_signature.txt");
     let (head, rest) = content.split_once('\n').expect("two parts");
     let path = head.trim_start_matches("POST ");
     let (client_id, rest) = rest.split_once('.').expect("client id");

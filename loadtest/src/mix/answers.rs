@@ -1,7 +1,8 @@
 //! Reading partner-format answers: is this an acknowledgement, a shed, a refusal of a bad
 //! signature, and what part of it must a duplicate repeat.
 //!
-//! Contract (PROTOCOLS.md and the ingress issue): overload is HTTP 429 or 503 in every protocol.
+//! Contract (the ingress's edge, `ingress/src/edge.rs`): overload is HTTP 429 or 503 in every
+//! protocol.
 //! Success is Dujiao `200 {ok:true}`, D-Store `resultStatus S`, 58 body `code 200`, vending any
 //! 200. A bad signature is Dujiao 401 `invalid_signature` (callbacks: `ok:false`, HTTP 200 or
 //! 401), D-Store `F`/`INVALID_SIGNATURE`, 58 body `code 401`.

@@ -2,7 +2,7 @@
 //!
 //! Contract: secrets are `SecretString`/[`DstorePrivateKey`] and never appear in `Debug`. The
 //! defaults are the public test credentials (the D-Store pair in `loadtest/keys/` is the test key
-//! of `/work/shared/vectors`); a hub under test must be configured with the same values.
+//! of `partners/tests/vectors/`); a hub under test must be configured with the same values.
 
 use secrecy::SecretString;
 use switchyard_partners::dstore::{DstorePrivateKey, KeyError};
@@ -12,7 +12,7 @@ use switchyard_partners::dstore::{DstorePrivateKey, KeyError};
 pub const DOWNSTREAM_CALLBACK_URL: &str =
     "https://downstream.example.test/api/v1/upstream/callback";
 
-/// The public D-Store test private key (PKCS#8), as published in the shared test vectors.
+/// The public D-Store test private key (PKCS#8), as in the partners crate's test vectors.
 pub const TEST_DSTORE_PRIVATE_KEY: &str = include_str!("../../keys/dstore_test_private.pem");
 
 /// Everything the mix needs to sign and fill its requests.

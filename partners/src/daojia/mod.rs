@@ -1,4 +1,4 @@
-//! 58 Daojia — home-service orders (PROTOCOLS.md §4). 58 pushes orders to us; we report status.
+//! 58 Daojia — home-service orders. 58 pushes orders to us; we report status.
 //!
 //! TOP-md5 signatures in both directions ([`sign`]), the push form, typed order and answers
 //! ([`push`]), personal-data redaction ([`personal`]), statuses with their allowed journeys

@@ -1,5 +1,5 @@
 //! 58 Daojia order pushes (58 → Switchyard): the signed form, the order it carries, its
-//! verification and the answers (PROTOCOLS.md §4).
+//! verification and the answers.
 //!
 //! Contract: a push is a form POST with `funId`, `nonce`, `timestamp`, `daojiaJson` and
 //! `daojiaSig`. [`PushVerifier::verify`] checks, in order: every field present, signature

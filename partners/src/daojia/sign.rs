@@ -1,4 +1,4 @@
-//! 58 Daojia signatures (PROTOCOLS.md §4): the TOP md5 rule, uppercase
+//! 58 Daojia signatures: the TOP md5 rule, uppercase
 //! `MD5(secret + sorted key+value + secret)`, for both directions.
 //!
 //! * Push (58 → us), **Switchyard's reading**: `daojiaSig` over exactly `daojiaJson`, `funId`,

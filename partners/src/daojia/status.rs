@@ -1,6 +1,6 @@
 //! 58 Daojia order statuses (`orderStatus` 10..70) and the transitions 58 allows.
 //!
-//! Allowed journeys (PROTOCOLS.md §4): 10→20→30→40→50→60 (pay before service) and
+//! Allowed journeys: 10→20→30→40→50→60 (pay before service) and
 //! 10→20→50→30→40→60 (pay after service); 70 (cancelled) from any non-final status; once paid
 //! (40 reached) the total cannot change. [`OrderJourney`] checks a whole history, so mixing the
 //! two journeys (e.g. 20→30→40→50→30) is refused, not just unknown single steps.

@@ -1,4 +1,4 @@
-//! D-Store call outcomes and their classification (PROTOCOLS.md §2).
+//! D-Store call outcomes and their classification.
 //!
 //! `resultStatus` decides: `S` success; `F` (`PARAM_ILLEGAL`, `ACCESS_DENIED`,
 //! `INVALID_SIGNATURE`, `PROCESS_FAIL`, …) is permanent and never retried; `U`

@@ -1,4 +1,4 @@
-//! Alipay+ D-Store — POS integration (PROTOCOLS.md §2). Switchyard is the POS provider.
+//! Alipay+ D-Store — POS integration. Switchyard is the POS provider.
 //!
 //! RSA256 signatures over `"{METHOD} {PATH}\n{Client-Id}.{time}.{body}"` ([`signature`]), PEM and
 //! base64 keys ([`keys`]), typed wire structs ([`wire`]), statuses and their mapping

@@ -1,4 +1,4 @@
-//! D-Store message signatures (PROTOCOLS.md §2).
+//! D-Store message signatures.
 //!
 //! Content to sign: `"{METHOD} {PATH}\n{Client-Id}.{Request-Time}.{raw body}"` — for an answer the
 //! time is `Response-Time`. The signature is RSA256 (PKCS#1 v1.5, SHA-256), standard base64, then

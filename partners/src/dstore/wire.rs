@@ -1,4 +1,4 @@
-//! D-Store wire types (PROTOCOLS.md §2): every request and answer, camelCase JSON.
+//! D-Store wire types: every request and answer, camelCase JSON.
 //!
 //! Contract: the idempotency keys are typed (`requestOrderId` on createOrder, `requestId` on
 //! notifyOrderChange and syncProduct); amounts are minor units (D-Store sends the value as a number

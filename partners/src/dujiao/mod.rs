@@ -1,4 +1,4 @@
-//! Dujiao-Next site-to-site procurement protocol (PROTOCOLS.md §1).
+//! Dujiao-Next site-to-site procurement protocol.
 //!
 //! Contract: requests are signed with HMAC-SHA256 over `METHOD\nPATH\nTIMESTAMP\nmd5(body)`
 //! ([`sign`]); inbound requests and callbacks are verified in constant time within ±60 s and a

@@ -1,4 +1,4 @@
-//! Dujiao-Next wire structs for every request and answer (PROTOCOLS.md §1).
+//! Dujiao-Next wire structs for every request and answer.
 //!
 //! Contract: answers decode leniently (missing optional fields default) so a newer provider does
 //! not break us; requests serialise exactly the documented fields. Amounts stay decimal strings on

@@ -1,4 +1,4 @@
-//! Qimen / TOP error answers and their classification (PROTOCOLS.md §3).
+//! Qimen / TOP error answers and their classification.
 //!
 //! Two formats occur: the TOP gateway's `{"error_response":{code,msg,sub_code,sub_msg,request_id}}`
 //! and the Qimen custom API's `{"response":{"flag":"failure",code,message,sub_code,sub_message}}`.

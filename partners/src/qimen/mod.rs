@@ -1,4 +1,4 @@
-//! Wangdiantong ERP through the Qimen gateway (PROTOCOLS.md §3). Switchyard is the client.
+//! Wangdiantong ERP through the Qimen gateway. Switchyard is the client.
 //!
 //! TOP signing md5 / hmac / hmac-sha256 with and without body ([`sign`]), GMT+8 timestamps and
 //! the ±10 min window ([`timestamp`]), error formats and classification ([`error`]), WDT wire types

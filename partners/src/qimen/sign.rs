@@ -1,4 +1,4 @@
-//! TOP / Qimen request signing (PROTOCOLS.md §3), also used by 58 Daojia's TOP-md5 rule.
+//! TOP / Qimen request signing, also used by 58 Daojia's TOP-md5 rule.
 //!
 //! Take every parameter except `sign`, drop empty values, sort by key (byte order), concatenate
 //! `key+value` with no separators; Qimen appends the raw body; then `md5` = MD5(secret + s +

@@ -1,4 +1,4 @@
-//! Wangdiantong (via Qimen) wire types (PROTOCOLS.md §3): trade push, logistics sync query/ack,
+//! Wangdiantong (via Qimen) wire types: trade push, logistics sync query/ack,
 //! stock query and stock-change query/ack.
 //!
 //! Contract: list parameters (`trade_list`, `logistics_list`, `stock_sync_list`) travel as JSON

@@ -1,4 +1,4 @@
-//! Vending-machine merchant open API (PROTOCOLS.md §5).
+//! Vending-machine merchant open API.
 //!
 //! Contract: every call carries `Appid`/`AppSecret` headers; state-changing and query calls send a
 //! signed payload (`k=v&…&key=` → upper MD5 → `sign`, JSON, base64 → `{"payload":…}`, see

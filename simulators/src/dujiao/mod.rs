@@ -1,4 +1,5 @@
-//! A Dujiao-Next upstream site (provider side of PROTOCOLS.md §1) for tests and load tests.
+//! A Dujiao-Next upstream site (the provider side of the procurement protocol) for tests and load
+//! tests.
 //!
 //! Contract: serves `/api/v1/upstream/{ping,categories,products,products/:id,orders,orders/:id,
 //! orders/:id/cancel}` with real signature verification (±60 s, replay refused), a catalog with

@@ -1,4 +1,4 @@
-//! The vending platform (PROTOCOLS.md §5) for tests and load tests.
+//! The vending platform for tests and load tests.
 //!
 //! Contract: `POST /api/openapi/v1/orders` reserves stock (idempotent on `trade_id`); an order
 //! unpaid after `order_expiry` closes and returns its stock; `PUT /orders/{id}` with status 1 pays,

@@ -3,7 +3,8 @@
 //! Contract: [`create`] is idempotent on (connection, idempotency_key) — the key the partner
 //! dedupes on — so a redelivered event finds the existing procurement order instead of placing a
 //! second one. [`record_attempt`] appends one `procurement_attempts` row and updates the
-//! counters, error and `next_attempt_at` together. A permanent failure leaves the row `failed` for
+//! counters, error and `next_attempt_at` together. [`claim`] and [`claim_due`] lease a pending
+//! order to one placing process at a time. A permanent failure leaves the row `failed` for
 //! an operator; nothing here cancels or refunds automatically.
 
 use chrono::{DateTime, Utc};
@@ -17,11 +18,18 @@ use crate::text_enum::text_enum;
 use crate::Inserted;
 
 mod attempts;
+mod claims;
+mod lines;
 mod progress;
 mod waiting;
 
 pub use attempts::{attempts, record_attempt, AttemptOutcome, AttemptReport, ProcurementAttempt};
-pub use progress::{mark_delivered, mark_placed, retry_now, set_status};
+pub use claims::{claim, claim_due};
+pub use lines::{covered_lines, CoveredLine};
+pub use progress::{
+    mark_delivered, mark_failed, mark_placed, retry_now, set_amount, set_status,
+    set_upstream_order_id,
+};
 pub use waiting::{wait_for_connection, wake_waiting, WAITING_FOR_CONNECTION};
 
 text_enum! {
@@ -230,6 +238,24 @@ pub async fn by_idempotency_key(
     Ok(found)
 }
 
+/// The sub-orders `fulfiller` knows by its order id `upstream_order_id`, oldest first (a vending
+/// dispense result names the platform's order, which may cover several sub-orders).
+pub async fn by_upstream_order_id(
+    db: impl PgExecutor<'_>,
+    fulfiller: FulfillerKind,
+    upstream_order_id: &str,
+) -> StoreResult<Vec<Uuid>> {
+    let ids = sqlx::query_scalar(
+        "SELECT id FROM procurement_orders
+         WHERE fulfiller = $1 AND upstream_order_id = $2 ORDER BY created_at",
+    )
+    .bind(fulfiller)
+    .bind(upstream_order_id)
+    .fetch_all(db)
+    .await?;
+    Ok(ids)
+}
+
 /// Every procurement order of a parent order (to decide delivered vs partially delivered).
 pub async fn for_order(
     db: impl PgExecutor<'_>,
@@ -262,24 +288,6 @@ pub async fn list(
     .bind(filter.connection_id)
     .bind(filter.created_from)
     .bind(filter.created_to)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    Ok(found)
-}
-
-/// Procurement orders whose retry is due at `now`, oldest due first.
-pub async fn due_for_retry(
-    db: impl PgExecutor<'_>,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> StoreResult<Vec<ProcurementOrder>> {
-    let found = sqlx::query_as::<_, ProcurementOrder>(&format!(
-        "SELECT {COLUMNS} FROM procurement_orders
-         WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 AND status = 'pending'
-         ORDER BY next_attempt_at LIMIT $2"
-    ))
-    .bind(now)
     .bind(limit)
     .fetch_all(db)
     .await?;

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::{ProcurementOrder, ProcurementStatus, COLUMNS};
 use crate::error::{StoreError, StoreResult};
 
-/// The partner accepted the order: store its ids and move to `status` (submitted / accepted).
+/// The partner took the order: store its ids and move it to `status` (submitted / accepted),
+/// unless a report already moved it further (a vending dispense result can overtake the attempt
+/// that caused it).
 pub async fn mark_placed(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -19,7 +21,8 @@ pub async fn mark_placed(
 ) -> StoreResult<ProcurementOrder> {
     sqlx::query_as::<_, ProcurementOrder>(&format!(
         "UPDATE procurement_orders
-         SET status = $2, upstream_order_id = coalesce($3, upstream_order_id),
+         SET status = CASE WHEN status IN ('pending', 'submitted') THEN $2 ELSE status END,
+             upstream_order_id = coalesce($3, upstream_order_id),
              upstream_order_no = coalesce($4, upstream_order_no), next_attempt_at = NULL
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
@@ -30,6 +33,51 @@ pub async fn mark_placed(
     .fetch_optional(db)
     .await?
     .ok_or(StoreError::NotFound("procurement order"))
+}
+
+/// Stores the partner's order id as soon as it is known (before later steps of the attempt).
+pub async fn set_upstream_order_id(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    upstream_order_id: &str,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE procurement_orders SET upstream_order_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(upstream_order_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Records what the partner actually charged (minor units).
+pub async fn set_amount(db: impl PgExecutor<'_>, id: Uuid, amount_minor: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE procurement_orders SET amount_minor = $2 WHERE id = $1")
+        .bind(id)
+        .bind(amount_minor)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A placed order could not be delivered (e.g. a jammed dispense): `failed`, an operator's
+/// exception, with the partner's error code and message.
+pub async fn mark_failed(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    error_code: &str,
+    error: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE procurement_orders
+         SET status = 'failed', last_error_code = $2, last_error = $3, next_attempt_at = NULL
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error_code)
+    .bind(error)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Delivered: store the delivery content and move to `fulfilled` (the first delivery time stays).

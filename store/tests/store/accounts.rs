@@ -8,7 +8,7 @@ use switchyard_store::wallets::{self, LedgerKind, WalletMove};
 use switchyard_store::{users, Currency, StoreError};
 use switchyard_testkit::database::TestDatabase;
 
-use crate::support::{database, funded_user, secret_box};
+use crate::support::{database, funded_user, ledger_entries, secret_box};
 
 #[tokio::test]
 async fn migrations_apply_to_an_empty_database_and_reapplying_is_a_no_op() {
@@ -245,10 +245,11 @@ async fn wallet_moves_are_idempotent_and_an_insufficient_debit_writes_nothing() 
     let too_much = wallets::debit(&mut conn, &debit("order:2", 601)).await;
     assert!(matches!(too_much, Err(StoreError::InsufficientBalance)));
     assert!(!too_much.err().map(|e| e.is_transient()).unwrap_or(true));
-    let entries = wallets::ledger(db.pool(), user_id, 10)
-        .await
-        .expect("ledger");
-    assert_eq!(entries.len(), 2, "the failed debit left no ledger entry");
+    assert_eq!(
+        ledger_entries(&db, user_id).await,
+        2,
+        "the failed debit left no ledger entry"
+    );
     assert_eq!(
         wallets::balance(db.pool(), user_id)
             .await

@@ -153,12 +153,16 @@ async fn a_repeated_push_gets_the_first_answer() {
     dedupe::record_answer(db.pool(), "dstore", "REQ-1", &other, None)
         .await
         .expect("first answer wins");
+    let stored: (Option<i32>, Option<i64>) = sqlx::query_as(
+        "SELECT event_partition, event_offset FROM ingress_dedupe
+         WHERE channel = 'dstore' AND dedupe_key = 'REQ-1'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("claim row");
     assert_eq!(
-        dedupe::claimed_event(db.pool(), "dstore", "REQ-1")
-            .await
-            .expect("position")
-            .and_then(|claimed| claimed.position),
-        Some(position),
+        stored,
+        (Some(position.partition), Some(position.offset)),
         "the first answer's position stays"
     );
     let repeat = dedupe::claim(db.pool(), "dstore", "REQ-1", Uuid::now_v7())

@@ -117,10 +117,21 @@ async fn procurement_is_idempotent_per_connection_and_records_every_attempt() {
     procurement::record_attempt(&mut conn, id, &transient)
         .await
         .expect("attempt 1");
-    let due = procurement::due_for_retry(db.pool(), Utc::now(), 10)
+    let lease = std::time::Duration::from_secs(30);
+    let due = procurement::claim_due(db.pool(), lease, 10)
         .await
         .expect("due");
-    assert_eq!(due.iter().map(|p| p.id).collect::<Vec<_>>(), vec![id]);
+    assert_eq!(due, vec![id]);
+    assert!(
+        procurement::claim_due(db.pool(), lease, 10)
+            .await
+            .expect("leased")
+            .is_empty(),
+        "a claimed sub-order is leased to its claimer"
+    );
+    assert!(!procurement::claim(db.pool(), id, lease)
+        .await
+        .expect("claim"));
 
     let permanent = AttemptReport {
         outcome: AttemptOutcome::PermanentFailure,
@@ -144,7 +155,7 @@ async fn procurement_is_idempotent_per_connection_and_records_every_attempt() {
         failed.last_error_code.as_deref(),
         Some("insufficient_balance")
     );
-    assert!(procurement::due_for_retry(db.pool(), Utc::now(), 10)
+    assert!(procurement::claim_due(db.pool(), lease, 10)
         .await
         .expect("due")
         .is_empty());
@@ -261,13 +272,18 @@ async fn callbacks_are_queued_once_per_event_and_fail_after_the_last_try() {
         .expect("repeat")
         .is_created());
     let id = queued.get().id;
+    let lease = std::time::Duration::from_secs(30);
     assert_eq!(
-        callbacks::due(db.pool(), Utc::now(), 10)
+        callbacks::claim_due(db.pool(), lease, 10)
             .await
             .expect("due")
             .len(),
         1
     );
+    assert!(callbacks::claim_due(db.pool(), lease, 10)
+        .await
+        .expect("leased")
+        .is_empty());
 
     let later = Utc::now() + Duration::seconds(30);
     let pending = callbacks::record_failure(db.pool(), id, "HTTP 500", Some(500), Some(later))
@@ -277,7 +293,7 @@ async fn callbacks_are_queued_once_per_event_and_fail_after_the_last_try() {
         (pending.status, pending.attempts),
         (CallbackStatus::Pending, 1)
     );
-    assert!(callbacks::due(db.pool(), Utc::now(), 10)
+    assert!(callbacks::claim_due(db.pool(), lease, 10)
         .await
         .expect("due")
         .is_empty());

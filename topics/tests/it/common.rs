@@ -143,15 +143,4 @@ pub async fn effect_counts(pool: &sqlx::PgPool) -> (i64, i64) {
         .unwrap()
 }
 
-/// Polls `check` until it is true or `within` passes.
-pub async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + within;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+pub use switchyard_testkit::eventually;

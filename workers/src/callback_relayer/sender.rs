@@ -23,7 +23,6 @@ use super::Relayer;
 use crate::downstream::sender_wakeup;
 use crate::error::{StepError, WorkerError};
 use crate::scheduler::{JobError, JobFuture, PolledJob};
-use crate::store;
 
 /// Sends due callbacks: a [`PolledJob`] woken when this process queues one.
 pub struct CallbackSender {
@@ -65,7 +64,7 @@ impl PolledJob for CallbackSender {
         Box::pin(async move {
             let relayer = &self.relayer;
             let lease = relayer.config.claim_lease();
-            let due = store::claim_due_callbacks(&relayer.pool, lease, relayer.config.poll_batch)
+            let due = callbacks::claim_due(&relayer.pool, lease, relayer.config.poll_batch)
                 .await
                 .map_err(|error| JobError::new(format!("claiming due callbacks: {error}")))?;
             let mut sends = JoinSet::new();

@@ -15,7 +15,7 @@ use switchyard_topics::{mark_processed, Delivery, ProcessedMark};
 use super::Relayer;
 use crate::downstream::content_from_fulfillment;
 use crate::error::StepError;
-use crate::{parent, store};
+use crate::parent;
 
 /// Applies one callback.
 #[tracing::instrument(skip_all, fields(connection_id = %event.connection_id))]
@@ -59,7 +59,7 @@ pub async fn apply(
     match &content {
         Some(content) => {
             procurement::mark_delivered(&mut *tx, sub.id, content).await?;
-            for line in store::covered_lines(&mut *tx, sub.id).await? {
+            for line in procurement::covered_lines(&mut *tx, sub.id).await? {
                 if let Some(sku_id) = line.sku_id {
                     stock::consume(&mut *tx, sub.order_id, sku_id).await?;
                 }

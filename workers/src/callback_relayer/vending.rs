@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use switchyard_partners::vending::{FloorStatus, MachineNo, RecordStatus};
+use switchyard_store::mappings::FulfillerKind;
 use switchyard_store::procurement::{self, ProcurementStatus};
 use switchyard_topics::events::VendingDispenseResult;
 use switchyard_topics::{mark_processed, Delivery, ProcessedMark};
@@ -17,7 +18,7 @@ use uuid::Uuid;
 
 use super::Relayer;
 use crate::error::StepError;
-use crate::{parent, store};
+use crate::parent;
 
 /// Applies one dispense report.
 #[tracing::instrument(skip_all, fields(vending_order_id = %event.vending_order_id))]
@@ -104,7 +105,7 @@ pub async fn apply(
         "dispensed".to_owned()
     } else {
         let why = failure_reason(&queried.records, event);
-        store::mark_procurement_failed(&mut *tx, sub.id, "dispense_failed", &why).await?;
+        procurement::mark_failed(&mut *tx, sub.id, "dispense_failed", &why).await?;
         tracing::warn!(procurement_id = %sub.id, reason = %why, "dispense failed: operator exception");
         "dispense_failed".to_owned()
     };
@@ -120,7 +121,12 @@ async fn find_sub_order(
     relayer: &Relayer,
     event: &VendingDispenseResult,
 ) -> Result<Uuid, StepError> {
-    let candidates = store::vending_procurements(&relayer.pool, &event.vending_order_id).await?;
+    let candidates = procurement::by_upstream_order_id(
+        &relayer.pool,
+        FulfillerKind::Vending,
+        &event.vending_order_id,
+    )
+    .await?;
     let mut best = None;
     for id in candidates {
         let Some(sub) = procurement::get(&relayer.pool, id).await? else {

@@ -11,17 +11,17 @@ use switchyard_partners::dujiao::wire::CreateOrderRequest;
 use switchyard_partners::dujiao::Sensitive;
 use switchyard_partners::money::{Currency, Money};
 use switchyard_store::mappings::{self, Fulfiller};
-use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
+use switchyard_store::orders::Order;
+use switchyard_store::procurement::{CoveredLine, ProcurementOrder, ProcurementStatus};
 
 use super::attempt::{AttemptResult, PartnerFailure};
 use super::place::Placer;
 use crate::error::StepError;
-use crate::store::{CoveredLine, ParentRow};
 
 /// Places the sub-order with its upstream site.
 pub async fn place(
     placer: &Placer,
-    order: &ParentRow,
+    order: &Order,
     sub: &ProcurementOrder,
     lines: &[CoveredLine],
 ) -> Result<AttemptResult, StepError> {

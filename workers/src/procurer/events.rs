@@ -6,6 +6,7 @@
 
 use sqlx::PgConnection;
 use switchyard_store::mappings::FulfillerKind;
+use switchyard_store::orders::Order;
 use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
 use switchyard_topics::events::{
     Fulfiller, Money, ProcurementOutcome, ProcurementRequested, ProcurementResult,
@@ -15,13 +16,12 @@ use switchyard_topics::{encode, outbox, EventMeta, KafkaConfig};
 use super::attempt::AttemptResult;
 use crate::error::StepError;
 use crate::parent::event_channel;
-use crate::store::ParentRow;
 
 /// Announces a new sub-order with a remote fulfiller (local stock is not a procurement).
 pub async fn announce_requested(
     conn: &mut PgConnection,
     kafka: &KafkaConfig,
-    order: &ParentRow,
+    order: &Order,
     sub: &ProcurementOrder,
 ) -> Result<(), StepError> {
     let (Some(channel), Some(fulfiller)) = (event_channel(order.channel), fulfiller(sub)) else {
@@ -50,7 +50,7 @@ pub async fn announce_requested(
 pub async fn announce_result(
     conn: &mut PgConnection,
     kafka: &KafkaConfig,
-    order: &ParentRow,
+    order: &Order,
     sub: &ProcurementOrder,
     result: &AttemptResult,
     attempt: i32,

@@ -21,13 +21,12 @@ use super::place::Placer;
 use super::plan;
 use crate::error::StepError;
 use crate::parent::{self, ParentChange};
-use crate::store;
 
 /// Records the sub-orders of `order_id` if it is new; returns those awaiting a first attempt.
 pub async fn record_sub_orders(placer: &Placer, order_id: Uuid) -> Result<Vec<Uuid>, StepError> {
     let pool = placer.pool();
     let mut tx = pool.begin().await?;
-    let order = store::lock_order(&mut tx, order_id)
+    let order = orders::lock(&mut tx, order_id)
         .await?
         .ok_or_else(|| StepError::invalid("accepted order not found"))?;
     let mut created = Vec::new();
@@ -67,8 +66,7 @@ pub async fn record_sub_orders(placer: &Placer, order_id: Uuid) -> Result<Vec<Uu
                 change = parent::refresh(&mut tx, order_id).await?;
             }
             Err(why) => {
-                let order =
-                    store::set_order_status(&mut *tx, order_id, OrderStatus::Failed).await?;
+                let order = orders::set_status(&mut *tx, order_id, OrderStatus::Failed).await?;
                 reason = Some(why);
                 change = Some(ParentChange {
                     order,

@@ -5,18 +5,18 @@
 //! code per unit, derived from the order number and line so a repeat yields the same content.
 //! Too little stock or an inactive SKU is a permanent failure: an operator's exception.
 
-use switchyard_store::procurement::ProcurementOrder;
+use switchyard_store::orders::Order;
+use switchyard_store::procurement::{CoveredLine, ProcurementOrder};
 use switchyard_store::{stock, StoreError};
 
 use super::attempt::{AttemptResult, PartnerFailure};
 use super::place::Placer;
 use crate::error::StepError;
-use crate::store::{CoveredLine, ParentRow};
 
 /// Reserves and consumes the units, and returns the delivery.
 pub async fn deliver(
     placer: &Placer,
-    order: &ParentRow,
+    order: &Order,
     _sub: &ProcurementOrder,
     lines: &[CoveredLine],
 ) -> Result<AttemptResult, StepError> {

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use switchyard_connections::{ConnectionError, ConnectionRegistry};
 use switchyard_store::mappings::FulfillerKind;
+use switchyard_store::orders::{self, Order};
 use switchyard_store::procurement::{
     self, AttemptOutcome, AttemptReport, ProcurementOrder, ProcurementStatus,
 };
@@ -25,8 +26,7 @@ use crate::config::WorkersConfig;
 use crate::context::WorkerContext;
 use crate::error::StepError;
 use crate::metrics::WorkerMetrics;
-use crate::store::ParentRow;
-use crate::{downstream, parent, store};
+use crate::{downstream, parent};
 
 /// Places sub-orders; shared by the handler and the retry loop.
 pub struct Placer {
@@ -68,7 +68,7 @@ impl Placer {
     /// One attempt at sub-order `id`; `claimed` when the caller already holds its lease.
     #[tracing::instrument(skip_all, fields(procurement_id = %id))]
     pub async fn place(&self, id: Uuid, claimed: bool) -> Result<(), StepError> {
-        if !claimed && !store::claim_procurement(&self.pool, id, self.config.claim_lease()).await? {
+        if !claimed && !procurement::claim(&self.pool, id, self.config.claim_lease()).await? {
             return Ok(());
         }
         let sub = procurement::get(&self.pool, id)
@@ -77,10 +77,10 @@ impl Placer {
         if sub.status != ProcurementStatus::Pending {
             return Ok(());
         }
-        let order = store::order(&self.pool, sub.order_id)
+        let order = orders::get(&self.pool, sub.order_id)
             .await?
             .ok_or_else(|| StepError::invalid("parent order not found"))?;
-        let lines = store::covered_lines(&self.pool, id).await?;
+        let lines = procurement::covered_lines(&self.pool, id).await?;
         let result = match sub.fulfiller {
             Some(FulfillerKind::LocalStock) => local::deliver(self, &order, &sub, &lines).await,
             Some(FulfillerKind::DujiaoUpstream) => dujiao::place(self, &order, &sub, &lines).await,
@@ -101,7 +101,7 @@ impl Placer {
 
     async fn finish(
         &self,
-        order: &ParentRow,
+        order: &Order,
         sub: &ProcurementOrder,
         result: AttemptResult,
     ) -> Result<(), StepError> {
@@ -123,7 +123,7 @@ impl Placer {
                 upstream_order_no,
                 amount_minor,
             } => {
-                store::mark_placed(
+                procurement::mark_placed(
                     &mut *tx,
                     sub.id,
                     *status,
@@ -132,7 +132,7 @@ impl Placer {
                 )
                 .await?;
                 if let Some(amount) = amount_minor {
-                    store::set_procurement_amount(&mut *tx, sub.id, *amount).await?;
+                    procurement::set_amount(&mut *tx, sub.id, *amount).await?;
                 }
             }
             AttemptResult::Failed(_) => {}

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use super::place::Placer;
 use crate::scheduler::{JobError, JobFuture, PolledJob};
-use crate::store;
+use switchyard_store::procurement;
 
 /// Places due procurement retries.
 pub struct DueRetries(pub Arc<Placer>);
@@ -31,7 +31,7 @@ impl PolledJob for DueRetries {
             let placer = &self.0;
             let lease = placer.config().claim_lease();
             let batch = placer.config().poll_batch;
-            let due = store::claim_due_procurements(placer.pool(), lease, batch)
+            let due = procurement::claim_due(placer.pool(), lease, batch)
                 .await
                 .map_err(|error| JobError::new(format!("claiming due retries: {error}")))?;
             let mut attempts = JoinSet::new();

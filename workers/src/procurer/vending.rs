@@ -16,12 +16,11 @@ use switchyard_partners::vending::{
     MachineNo, RecordStatus, TradeId, VendingClient, VendingError, VendingOrderStatus,
 };
 use switchyard_store::mappings::{self, Fulfiller};
-use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
+use switchyard_store::procurement::{self, CoveredLine, ProcurementOrder, ProcurementStatus};
 
 use super::attempt::{AttemptResult, PartnerFailure};
 use super::place::Placer;
 use crate::error::StepError;
-use crate::store::{self, CoveredLine};
 
 /// Platform code: the machine is dispensing and refuses another dispense for now.
 const MACHINE_BUSY: i64 = 40007;
@@ -61,7 +60,7 @@ pub async fn place(
             }
         }
     };
-    store::set_upstream_order_id(placer.pool(), sub.id, &order_id).await?;
+    procurement::set_upstream_order_id(placer.pool(), sub.id, &order_id).await?;
     let queried = match client.query(&machine, &order_id).await {
         Ok(queried) => queried,
         Err(error) => return Ok(partner(&error)),

@@ -9,17 +9,17 @@ use switchyard_partners::qimen::timestamp::format_top_timestamp;
 use switchyard_partners::qimen::wire::{WdtOrderLine, WdtTrade};
 use switchyard_partners::qimen::{TradeList, WdtTradeStatus};
 use switchyard_store::mappings::{self, Fulfiller};
-use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
+use switchyard_store::orders::Order;
+use switchyard_store::procurement::{CoveredLine, ProcurementOrder, ProcurementStatus};
 
 use super::attempt::{AttemptResult, PartnerFailure};
 use super::place::Placer;
 use crate::error::StepError;
-use crate::store::{CoveredLine, ParentRow};
 
 /// Pushes the sub-order as one paid trade.
 pub async fn place(
     placer: &Placer,
-    order: &ParentRow,
+    order: &Order,
     sub: &ProcurementOrder,
     lines: &[CoveredLine],
 ) -> Result<AttemptResult, StepError> {

@@ -50,7 +50,7 @@ async fn placed_with_upstream(hub: &Hub, site: &DujiaoSimulator, base_url: &str)
     )
     .await;
     let order = hub.place_order(&[(sku, 1)]).await;
-    crate::support::eventually(WAIT, "the upstream order is placed", || async {
+    switchyard_testkit::eventually(WAIT, "the upstream order is placed", || async {
         hub.subs(order).await.first().map(|s| s.status) == Some(ProcurementStatus::Accepted)
     })
     .await;

@@ -11,7 +11,8 @@ use switchyard_store::procurement::{self, ProcurementStatus, WAITING_FOR_CONNECT
 use switchyard_workers::operator;
 
 use crate::support::operator::ConnectionsApi;
-use crate::support::{eventually, Hub, WAIT};
+use crate::support::{Hub, WAIT};
+use switchyard_testkit::eventually;
 
 fn site(api_key: &str, api_secret: &str) -> DujiaoSimulator {
     DujiaoSimulator::new(DujiaoSimConfig {

@@ -11,7 +11,8 @@ use switchyard_workers::scheduler::schedule;
 use switchyard_workers::{Registration, WorkerContext, WorkerMetrics, WorkersConfig};
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{eventually, secret_box, test_kafka, WAIT};
+use crate::support::{secret_box, test_kafka, WAIT};
+use switchyard_testkit::eventually;
 
 /// The whole worker: it records every stock event it consumes, and every `tally` task it runs.
 mod tally {

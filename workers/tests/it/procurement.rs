@@ -9,7 +9,9 @@ use switchyard_store::orders::OrderStatus;
 use switchyard_store::procurement::{self, AttemptOutcome, ProcurementStatus};
 use switchyard_workers::operator;
 
-use crate::support::{eventually, Hub, WAIT};
+use switchyard_testkit::eventually;
+
+use crate::support::{Hub, WAIT};
 
 fn upstream(connection_id: i64, upstream_sku_id: i64) -> Fulfiller {
     Fulfiller::DujiaoUpstream {

@@ -24,7 +24,9 @@ use switchyard_topics::events::Channel;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use crate::support::{eventually, Hub, WAIT};
+use switchyard_testkit::eventually;
+
+use crate::support::{Hub, WAIT};
 
 #[derive(Clone)]
 struct Site {

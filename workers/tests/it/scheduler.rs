@@ -18,7 +18,7 @@ use switchyard_workers::scheduler::{
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::eventually;
+use switchyard_testkit::eventually;
 
 const ROLE: &str = "SCHEDULER_TEST_ROLE";
 const DATABASE: &str = "SCHEDULER_TEST_DATABASE";

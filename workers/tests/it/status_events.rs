@@ -16,7 +16,9 @@ use switchyard_topics::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::support::{eventually, Hub, WAIT};
+use switchyard_testkit::eventually;
+
+use crate::support::{Hub, WAIT};
 
 /// The drainer's advisory lock ("SYSPOOL"): holding it keeps every drainer from publishing.
 const DRAIN_LOCK: i64 = 0x0053_5953_504f_4f4c;

@@ -8,6 +8,10 @@ use switchyard_simulators::vending::{VendingSimConfig, VendingSimulator};
 use switchyard_store::mappings::Fulfiller;
 use switchyard_store::orders::OrderStatus;
 use switchyard_store::procurement::ProcurementStatus;
+use switchyard_testkit::offsets::wait_until_consumed;
+use switchyard_topics::catalogue::names;
+use switchyard_workers::procurer::Procurer;
+use switchyard_workers::Worker;
 
 use crate::support::{Hub, WAIT};
 
@@ -102,11 +106,22 @@ async fn redelivered_events_never_dispense_twice() {
         )
         .await;
     // …and the same encoded event once more, with the same event id.
-    hub.producer
+    let last = hub
+        .producer
         .send(&again, Duration::from_secs(10))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Offsets are committed after the effect: once the procurer's group is past the last copy,
+    // both copies have been handled, and whatever they did is visible.
+    wait_until_consumed(
+        &hub.kafka.brokers,
+        &hub.kafka.consumer_group(Procurer::NAME),
+        &hub.kafka.topic_name(names::ORDERS_ACCEPTED),
+        last.partition,
+        last.offset,
+        WAIT,
+    )
+    .await;
     assert_eq!(platform.orders().len(), 1, "no second vending order");
     assert_eq!(platform.notifications().len(), 1, "dispensed exactly once");
     assert_eq!(hub.status(order).await, OrderStatus::Delivered);

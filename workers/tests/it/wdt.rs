@@ -12,7 +12,9 @@ use switchyard_store::orders::OrderStatus;
 use switchyard_store::procurement::{self, AttemptOutcome, ProcurementStatus};
 use switchyard_workers::operator;
 
-use crate::support::{eventually, Hub, WAIT};
+use switchyard_testkit::eventually;
+
+use crate::support::{Hub, WAIT};
 
 fn erp_config() -> QimenSimulatorConfig {
     QimenSimulatorConfig {

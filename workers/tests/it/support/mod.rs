@@ -6,7 +6,6 @@ pub mod operator;
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use secrecy::SecretString;
 use sqlx::PgPool;
 use switchyard_connections::{ConnectionRegistry, RegistrySettings};
@@ -42,10 +41,7 @@ pub struct Hub {
     workers: Vec<JoinHandle<()>>,
 }
 
-pub fn secret_box() -> SecretBox {
-    let key = base64::engine::general_purpose::STANDARD.encode([7_u8; 32]);
-    SecretBox::from_base64_key("k1", &SecretString::from(key)).expect("key")
-}
+pub use switchyard_testkit::secrets::secret_box;
 
 pub fn test_kafka() -> KafkaConfig {
     let prefix = unique_prefix();
@@ -357,19 +353,6 @@ impl Hub {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-}
-
-/// Polls `check` until true (panics naming `what` after `within`).
-pub async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + within;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -149,7 +149,7 @@ pub async fn cancel_order(
         .execute(&mut *tx)
         .await?;
     let refunded_amount =
-        (refunded_minor > 0).then(|| Money::new(refunded_minor, order.currency.as_str()));
+        (refunded_minor > 0).then(|| Money::from_minor(refunded_minor, order.currency));
     let change = ParentChange { order, previous };
     parent::announce(
         &mut tx,

@@ -23,7 +23,6 @@ use switchyard_store::connections::ConnectionKind;
 use switchyard_store::orders::{
     self, Channel as StoreChannel, NewOrder, NewOrderItem, OrderContact,
 };
-use switchyard_store::Currency;
 use switchyard_topics::events::{
     Channel, ChannelOrderUpdate, ChannelUpdateKind, Money, OrderAccepted, OrderLine,
 };
@@ -114,7 +113,7 @@ async fn create_order(
             &PushRejection::InvalidOrder("orderId is empty".to_owned()),
         );
     }
-    let currency = Currency::parse(order.total_price.currency.as_str()).unwrap_or(Currency::CNY);
+    let currency = order.total_price.currency;
     let mut items = Vec::new();
     let mut lines = Vec::new();
     for detail in &order.order_details {
@@ -126,14 +125,14 @@ async fn create_order(
             channel_item_id: Some(detail.goods_id.clone()),
             title: None,
             quantity,
-            unit_price_minor: detail.goods_price.minor,
+            unit_price_minor: detail.goods_price.amount_minor,
             manual_form_data: None,
         });
         lines.push(OrderLine {
             sku_id: detail.goods_id.clone(),
             sku_code: detail.goods_id.clone(),
             quantity,
-            unit_price: Money::new(detail.goods_price.minor, currency.as_str()),
+            unit_price: Money::from_minor(detail.goods_price.amount_minor, currency),
         });
     }
     let new_order = NewOrder {
@@ -142,7 +141,7 @@ async fn create_order(
         channel_order_id: order_id.to_owned(),
         source_credential_id: None,
         source_connection_id: Some(connection_id),
-        total_minor: order.total_price.minor,
+        total_minor: order.total_price.amount_minor,
         currency,
         callback_url: None,
         trace_id: None,
@@ -176,7 +175,7 @@ async fn create_order(
         channel_order_id: stored.channel_order_id.clone(),
         connection_id: connection_id.to_string(),
         lines,
-        total: Money::new(stored.total_minor, stored.currency.as_str()),
+        total: Money::from_minor(stored.total_minor, stored.currency),
         callback_url: None,
         customer_ref: None,
         accepted_at: stored.created_at.timestamp_millis(),

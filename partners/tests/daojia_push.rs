@@ -70,8 +70,8 @@ fn a_signed_order_push_verifies_and_parses() {
         panic!("expected an order")
     };
     assert_eq!(order.order_id, "58-1001");
-    assert_eq!(order.total_price.minor, 19_900);
-    assert_eq!(order.order_details[0].goods_price.minor, 19_900);
+    assert_eq!(order.total_price.amount_minor, 19_900);
+    assert_eq!(order.order_details[0].goods_price.amount_minor, 19_900);
     assert_eq!(order.user_mobile.expose(), PHONE);
     assert_eq!(verified.order_id(), "58-1001");
 }

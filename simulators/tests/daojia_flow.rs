@@ -14,12 +14,12 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Form, Json, Router};
 use secrecy::SecretString;
+use switchyard_domain::{Currency, Money};
 use switchyard_partners::daojia::update::{codes, UPDATE_ORDER_DETAIL_PATH};
 use switchyard_partners::daojia::{
     DaojiaClient, DaojiaConfig, DaojiaError, DaojiaOrder, DaojiaOrderStatus, DaojiaPushForm,
     OrderDetailUpdate, Personal, PushAnswer, PushVerifier, UpdateOrderDetailForm, VerifiedPush,
 };
-use switchyard_partners::money::{Currency, Money};
 use switchyard_partners::policy::PolicyConfig;
 use switchyard_simulators::daojia::{DaojiaSimulator, DaojiaSimulatorConfig};
 use switchyard_simulators::faults::{spawn, FaultSettings, SimulatorHandle};

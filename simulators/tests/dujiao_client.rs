@@ -63,7 +63,7 @@ async fn ping_catalog_and_products() {
     let ping = client.ping().await.unwrap();
     assert_eq!(ping.protocol_version, "1.0");
     assert_eq!(ping.balance, "100.00");
-    assert_eq!(ping.balance_money().unwrap().minor, 10_000);
+    assert_eq!(ping.balance_money().unwrap().amount_minor, 10_000);
     assert_eq!(client.categories().await.unwrap().len(), 1);
     let page = client.products(Some(chrono::Utc::now()), 1).await.unwrap();
     assert_eq!(page.total, 1, "inactive products are hidden by default");
@@ -87,7 +87,7 @@ async fn create_is_idempotent_on_downstream_order_no() {
     assert_eq!(sim.balance(KEY), Some(10_000 - 1998));
     let detail = client.get_order(first.order_id).await.unwrap();
     assert_eq!(detail.status, "paid");
-    assert_eq!(detail.amount_money().unwrap().minor, 1998);
+    assert_eq!(detail.amount_money().unwrap().amount_minor, 1998);
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
-use switchyard_partners::money::{Currency, Money};
+use switchyard_domain::{Currency, Money};
 use switchyard_partners::policy::PolicyConfig;
 use switchyard_partners::qimen::wire::{
     LogisticsAck, LogisticsSyncItem, StockChange, StockChangeAck, StockQuery, StockRow,

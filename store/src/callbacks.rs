@@ -13,8 +13,8 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
-use crate::text_enum::text_enum;
 use crate::Inserted;
+use switchyard_domain::text_enum;
 
 text_enum! {
     /// Delivery state of a relayed callback.

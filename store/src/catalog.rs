@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, PgPool};
 
 use crate::error::{StoreError, StoreResult};
-use crate::money::Currency;
-use crate::text_enum::text_enum;
+use switchyard_domain::text_enum;
+use switchyard_domain::Currency;
 
 /// Largest page the provider API serves.
 pub const MAX_PAGE_SIZE: u32 = 50;

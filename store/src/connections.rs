@@ -13,7 +13,7 @@ use sqlx::PgExecutor;
 
 use crate::crypto::{SealedSecret, SecretBox};
 use crate::error::{StoreError, StoreResult};
-use crate::text_enum::text_enum;
+use switchyard_domain::text_enum;
 
 text_enum! {
     /// Which partner protocol a connection speaks.

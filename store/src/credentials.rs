@@ -12,7 +12,7 @@ use sqlx::PgExecutor;
 
 use crate::crypto::{SealedSecret, SecretBox};
 use crate::error::{StoreError, StoreResult};
-use crate::text_enum::text_enum;
+use switchyard_domain::text_enum;
 
 text_enum! {
     /// Review state of a credential.

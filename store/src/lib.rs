@@ -16,22 +16,21 @@ pub mod crypto;
 pub mod dedupe;
 mod error;
 pub mod mappings;
-mod money;
 pub mod orders;
 pub mod outbox;
 pub mod procurement;
 pub mod provider_orders;
 pub mod scheduled_tasks;
 pub mod stock;
-mod text_enum;
 pub mod users;
 pub mod wallets;
 
 pub use error::{StoreError, StoreResult};
-pub use money::{Currency, InvalidCurrency};
 /// The ingress spool is the outbox's ingress writer; `spool` is this module's former name.
 pub use outbox as spool;
-pub use text_enum::UnknownValue;
+/// The domain types stored in columns, defined once in `switchyard-domain` (re-exported so that
+/// callers of the store need not name that crate).
+pub use switchyard_domain::{Currency, UnknownValue};
 
 /// The project's migrations, embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

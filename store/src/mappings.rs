@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgExecutor};
 
 use crate::error::{StoreError, StoreResult};
-use crate::text_enum::text_enum;
+use switchyard_domain::text_enum;
 
 text_enum! {
     /// Who delivers a SKU (the `fulfiller` column of mappings and procurement orders).

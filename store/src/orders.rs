@@ -11,9 +11,10 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
-use crate::money::Currency;
-use crate::text_enum::text_enum;
 use crate::Inserted;
+use switchyard_domain::{text_enum, Currency};
+
+pub use switchyard_domain::OrderStatus;
 
 text_enum! {
     /// Where an order came from.
@@ -26,32 +27,6 @@ text_enum! {
         Daojia => "daojia",
         /// Entered by an operator.
         Operator => "operator",
-    }
-}
-
-text_enum! {
-    /// Switchyard's order status.
-    OrderStatus {
-        /// Taken from the channel, not yet procured.
-        Accepted => "accepted",
-        /// Sub-orders are being placed.
-        Procuring => "procuring",
-        /// Some sub-orders delivered.
-        PartiallyDelivered => "partially_delivered",
-        /// Every sub-order delivered.
-        Delivered => "delivered",
-        /// Closed after delivery.
-        Completed => "completed",
-        /// Canceled.
-        Canceled => "canceled",
-        /// Fully refunded.
-        Refunded => "refunded",
-        /// Partly refunded.
-        PartiallyRefunded => "partially_refunded",
-        /// Procurement failed: an exception for an operator.
-        Failed => "failed",
-        /// Refused at intake.
-        Rejected => "rejected",
     }
 }
 

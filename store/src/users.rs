@@ -4,7 +4,7 @@
 use sqlx::PgExecutor;
 
 use crate::error::StoreResult;
-use crate::money::Currency;
+use switchyard_domain::Currency;
 
 /// A downstream site account.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -12,8 +12,8 @@ use sqlx::{PgConnection, PgExecutor};
 
 use crate::atomic::Atomic;
 use crate::error::{StoreError, StoreResult};
-use crate::money::Currency;
-use crate::text_enum::text_enum;
+use switchyard_domain::text_enum;
+use switchyard_domain::Currency;
 
 text_enum! {
     /// Direction of a ledger entry.

@@ -198,7 +198,7 @@ pub fn decode<E: Event>(payload: &[u8]) -> Result<E, CodecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::{Channel, Money, OrderAccepted, OrderLine};
+    use crate::events::{Channel, Currency, Money, OrderAccepted, OrderLine};
 
     fn order() -> OrderAccepted {
         OrderAccepted {
@@ -210,9 +210,9 @@ mod tests {
                 sku_id: "sku-1".into(),
                 sku_code: "CARD-10".into(),
                 quantity: 2,
-                unit_price: Money::new(1_000, "CNY"),
+                unit_price: Money::from_minor(1_000, Currency::CNY),
             }],
-            total: Money::new(2_000, "CNY"),
+            total: Money::from_minor(2_000, Currency::CNY),
             callback_url: Some("https://down.example/cb".into()),
             customer_ref: None,
             accepted_at: 1_700_000_000_123,

@@ -154,7 +154,7 @@ pub async fn cancel_order(
     let refunded_minor = refunded.min(order.total_minor);
     orders::set_refunded(&mut *tx, order_id, refunded_minor).await?;
     let refunded_amount =
-        (refunded_minor > 0).then(|| Money::new(refunded_minor, order.currency.as_str()));
+        (refunded_minor > 0).then(|| Money::from_minor(refunded_minor, order.currency));
     let change = ParentChange { order, previous };
     parent::announce(
         &mut tx,

@@ -12,7 +12,6 @@ use std::sync::OnceLock;
 use sqlx::PgConnection;
 use switchyard_partners::dujiao::wire::{CallbackBody, Fulfillment};
 use switchyard_partners::dujiao::DujiaoOrderStatus;
-use switchyard_partners::order_state;
 use switchyard_store::callbacks::{self, NewCallback};
 use switchyard_store::orders::{Order, OrderStatus};
 use switchyard_store::procurement::{ProcurementOrder, ProcurementStatus};
@@ -92,11 +91,6 @@ pub fn callback_body(
 ) -> Result<CallbackBody, StepError> {
     let order_id = provider_order_id(&order.order_no)
         .ok_or_else(|| StepError::invalid("order number has no digits"))?;
-    let status: order_state::OrderStatus = order
-        .status
-        .as_str()
-        .parse()
-        .map_err(|_| StepError::invalid("order status has no Dujiao word"))?;
     let delivered = order.status == OrderStatus::Delivered;
     Ok(CallbackBody {
         event: if delivered {
@@ -108,7 +102,7 @@ pub fn callback_body(
         order_id,
         order_no: order.order_no.clone(),
         downstream_order_no: downstream_order_no(&order.channel_order_id).to_owned(),
-        status: DujiaoOrderStatus::from_order_status(status)
+        status: DujiaoOrderStatus::from_order_status(order.status)
             .as_str()
             .to_owned(),
         fulfillment: delivered.then(|| fulfillment(sub_orders)),

@@ -112,8 +112,8 @@ pub async fn announce(
         order_id: change.order.id.to_string(),
         channel,
         channel_order_id: change.order.channel_order_id.clone(),
-        status: event_status(change.order.status),
-        previous_status: Some(event_status(change.previous)),
+        status: change.order.status,
+        previous_status: Some(change.previous),
         source,
         reason: reason.map(str::to_owned),
         refunded_amount,
@@ -132,22 +132,6 @@ pub fn event_channel(channel: Channel) -> Option<events::Channel> {
         Channel::Dstore => Some(events::Channel::Dstore),
         Channel::Daojia => Some(events::Channel::Daojia),
         Channel::Operator => None,
-    }
-}
-
-/// Our stored status as events name it (`failed` is an operator's exception).
-pub fn event_status(status: OrderStatus) -> events::OrderStatus {
-    use events::OrderStatus as E;
-    match status {
-        OrderStatus::Accepted => E::Accepted,
-        OrderStatus::Procuring => E::Procuring,
-        OrderStatus::PartiallyDelivered => E::PartiallyDelivered,
-        OrderStatus::Delivered => E::Delivered,
-        OrderStatus::Completed => E::Completed,
-        OrderStatus::Canceled | OrderStatus::Rejected => E::Canceled,
-        OrderStatus::Refunded => E::Refunded,
-        OrderStatus::PartiallyRefunded => E::PartiallyRefunded,
-        OrderStatus::Failed => E::Exception,
     }
 }
 
@@ -180,9 +164,5 @@ mod tests {
             Some(OrderStatus::Failed)
         );
         assert_eq!(aggregate(&[S::Canceled]), Some(OrderStatus::Failed));
-        assert_eq!(
-            event_status(OrderStatus::Failed),
-            events::OrderStatus::Exception
-        );
     }
 }

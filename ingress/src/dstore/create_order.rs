@@ -96,7 +96,7 @@ pub(crate) async fn create_order(
             sku_id: sku.id.to_string(),
             sku_code: sku.sku_code.clone(),
             quantity,
-            unit_price: Money::new(unit_price, currency.as_str()),
+            unit_price: Money::from_minor(unit_price, currency),
         });
     }
     let contact = request.customer.as_ref().map(|customer| OrderContact {
@@ -137,7 +137,7 @@ pub(crate) async fn create_order(
         channel_order_id: order.channel_order_id.clone(),
         connection_id: caller.connection_id.to_string(),
         lines,
-        total: Money::new(order.total_minor, order.currency.as_str()),
+        total: Money::from_minor(order.total_minor, order.currency),
         callback_url: None,
         customer_ref: None,
         accepted_at: order.created_at.timestamp_millis(),

@@ -8,28 +8,12 @@ use http::HeaderMap;
 use serde_json::json;
 use switchyard_partners::dstore::wire::{paths, DstoreResult, InquireOrderDetailRequest};
 use switchyard_partners::dstore::DstoreOrderStatus;
-use switchyard_store::orders::{self, Channel, OrderStatus};
+use switchyard_store::orders::{self, Channel};
 
 use super::session::{param_illegal, verify};
 use crate::state::AppState;
 
 const ENDPOINT: &str = "dstore_inquire_order";
-
-/// D-Store's view of our order status.
-fn dstore_status(status: OrderStatus) -> DstoreOrderStatus {
-    match status {
-        OrderStatus::Accepted => DstoreOrderStatus::OrderSuccess,
-        OrderStatus::Procuring => DstoreOrderStatus::Accepted,
-        OrderStatus::PartiallyDelivered => DstoreOrderStatus::Preparing,
-        OrderStatus::Delivered => DstoreOrderStatus::Ready,
-        OrderStatus::Completed => DstoreOrderStatus::Completed,
-        OrderStatus::Canceled | OrderStatus::Refunded | OrderStatus::PartiallyRefunded => {
-            DstoreOrderStatus::Cancelled
-        }
-        OrderStatus::Rejected => DstoreOrderStatus::Rejected,
-        OrderStatus::Failed => DstoreOrderStatus::OrderFail,
-    }
-}
 
 /// `POST /v2/pos/inquireOrderDetail`.
 pub(crate) async fn inquire_order(
@@ -65,7 +49,7 @@ pub(crate) async fn inquire_order(
             let body = serde_json::to_vec(&json!({
                 "result": DstoreResult::success(),
                 "posOrderId": order.order_no,
-                "orderStatus": dstore_status(order.status),
+                "orderStatus": DstoreOrderStatus::from_order_status(order.status),
             }))
             .unwrap_or_default();
             caller.answer(body)

@@ -11,7 +11,7 @@ use switchyard_store::catalog::{self, ProductQuery, MAX_PAGE_SIZE};
 use switchyard_store::wallets;
 
 use super::auth::{Endpoint, SignedCall};
-use super::convert::{decimal, wire_currency, wire_product};
+use super::convert::{decimal, wire_product};
 use crate::answer::dujiao_error;
 use crate::state::AppState;
 
@@ -26,9 +26,6 @@ pub(crate) async fn ping(State(state): State<AppState>, call: SignedCall) -> Res
         Ok(wallet) => wallet,
         Err(error) => return endpoint.unavailable(&error),
     };
-    let Some(currency) = wire_currency(wallet.currency) else {
-        return endpoint.unavailable(&"wallet currency");
-    };
     endpoint.count("accepted");
     Json(wire::PingAnswer {
         ok: true,
@@ -36,7 +33,7 @@ pub(crate) async fn ping(State(state): State<AppState>, call: SignedCall) -> Res
         protocol_version: "1.0".to_owned(),
         user_id: u64::try_from(caller.user_id).unwrap_or_default(),
         balance: decimal(wallet.balance_minor, wallet.currency),
-        currency,
+        currency: wallet.currency,
         member_level: None,
     })
     .into_response()

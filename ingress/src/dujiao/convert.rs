@@ -6,24 +6,13 @@
 
 use std::collections::BTreeMap;
 
+use switchyard_domain::{Currency, Money};
 use switchyard_partners::dujiao::wire;
-use switchyard_partners::money::{Currency as WireCurrency, Money};
 use switchyard_store::catalog::{FulfillmentType, Product, Sku, StockStatus};
-use switchyard_store::orders::OrderStatus;
-use switchyard_store::Currency;
 
 /// Minor units as the protocol's decimal string (`1234` CNY → `"12.34"`).
 pub(crate) fn decimal(minor: i64, currency: Currency) -> String {
-    match WireCurrency::parse(currency.as_str()) {
-        Ok(code) => Money::from_minor(minor, code).to_decimal_string(),
-        // Every stored currency is three uppercase letters, which always parses.
-        Err(_) => minor.to_string(),
-    }
-}
-
-/// The wire currency of a stored one.
-pub(crate) fn wire_currency(currency: Currency) -> Option<WireCurrency> {
-    WireCurrency::parse(currency.as_str()).ok()
+    Money::from_minor(minor, currency).to_decimal_string()
 }
 
 /// The protocol's numeric order id of an order number (`SY000000000042` → 42).
@@ -37,22 +26,6 @@ pub(crate) fn numeric_order_id(order_no: &str) -> u64 {
 /// The order number of a numeric order id (inverse of [`numeric_order_id`]).
 pub(crate) fn order_no_of(id: u64) -> String {
     format!("SY{id:012}")
-}
-
-/// The protocol's order status word for ours.
-pub(crate) fn order_status_word(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::Accepted => "paid",
-        OrderStatus::Procuring => "fulfilling",
-        OrderStatus::PartiallyDelivered => "partially_delivered",
-        OrderStatus::Delivered => "delivered",
-        OrderStatus::Completed => "completed",
-        OrderStatus::Canceled | OrderStatus::Rejected => "canceled",
-        OrderStatus::Refunded => "refunded",
-        OrderStatus::PartiallyRefunded => "partially_refunded",
-        // A failed procurement is an operator's exception; the buyer still sees a paid order.
-        OrderStatus::Failed => "paid",
-    }
 }
 
 fn localized(value: &serde_json::Value) -> wire::LocalizedText {

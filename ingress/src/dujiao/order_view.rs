@@ -16,14 +16,15 @@ use axum::Json;
 use http::StatusCode;
 use sqlx::Acquire;
 use switchyard_partners::dujiao::wire::{CancelAnswer, OrderDetail, OrderItem};
+use switchyard_partners::dujiao::DujiaoOrderStatus;
 use switchyard_store::orders::{self, Order, OrderStatus};
 use switchyard_store::procurement;
 use switchyard_store::wallets::{self, WalletMove};
 use switchyard_store::{stock, StoreError, StoreResult};
-use switchyard_topics::events::{self, Channel, Money, OrderStatusChanged, StatusSource};
+use switchyard_topics::events::{Channel, Money, OrderStatusChanged, StatusSource};
 
 use super::auth::{Caller, Endpoint, SignedCall};
-use super::convert::{decimal, numeric_order_id, order_no_of, order_status_word, wire_currency};
+use super::convert::{decimal, numeric_order_id, order_no_of};
 use super::delivery::order_fulfillment;
 use crate::answer::{dujiao_error, Partner};
 use crate::deliver::{answer_once, replay};
@@ -74,18 +75,17 @@ pub(crate) async fn show(
     } else {
         None
     };
-    let Some(currency) = wire_currency(order.currency) else {
-        return endpoint.unavailable(&"order currency");
-    };
     endpoint.count("accepted");
     Json(OrderDetail {
         ok: true,
         order_id: numeric_order_id(&order.order_no),
         order_no: order.order_no.clone(),
-        status: order_status_word(order.status).to_owned(),
+        status: DujiaoOrderStatus::from_order_status(order.status)
+            .as_str()
+            .to_owned(),
         amount: decimal(order.total_minor, order.currency),
         refunded_amount: decimal(order.refunded_minor, order.currency),
-        currency,
+        currency: order.currency,
         items: items
             .iter()
             .map(|item| OrderItem {
@@ -153,11 +153,11 @@ pub(crate) async fn cancel(
         order_id: key.clone(),
         channel: Channel::DujiaoDownstream,
         channel_order_id: order.channel_order_id.clone(),
-        status: events::OrderStatus::Canceled,
-        previous_status: Some(events::OrderStatus::Accepted),
+        status: OrderStatus::Canceled,
+        previous_status: Some(OrderStatus::Accepted),
         source: StatusSource::Channel,
         reason: Some("downstream_cancel".to_owned()),
-        refunded_amount: Some(Money::new(order.total_minor, order.currency.as_str())),
+        refunded_amount: Some(Money::from_minor(order.total_minor, order.currency)),
         delivered_at: None,
         changed_at: now_millis(),
     };

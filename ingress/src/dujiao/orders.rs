@@ -20,7 +20,7 @@ use switchyard_topics::events::{Channel, Money, OrderAccepted, OrderLine};
 use uuid::Uuid;
 
 use super::auth::{Caller, Endpoint, SignedCall};
-use super::convert::{decimal, numeric_order_id, wire_currency};
+use super::convert::{decimal, numeric_order_id};
 use crate::answer::Partner;
 use crate::callback_url::CallbackUrl;
 use crate::deliver::{answer_once, json_response, replay};
@@ -106,10 +106,7 @@ pub(crate) async fn create(State(state): State<AppState>, call: SignedCall) -> R
         sku_id: sku_id.to_string(),
         sku_code,
         quantity,
-        unit_price: Money::new(
-            order.total_minor / i64::from(quantity),
-            order.currency.as_str(),
-        ),
+        unit_price: Money::from_minor(order.total_minor / i64::from(quantity), order.currency),
     };
     publish_and_answer(
         &state,
@@ -227,7 +224,7 @@ pub(crate) async fn publish_and_answer(
         channel_order_id: order.channel_order_id.clone(),
         connection_id,
         lines,
-        total: Money::new(order.total_minor, order.currency.as_str()),
+        total: Money::from_minor(order.total_minor, order.currency),
         callback_url: order.callback_url.clone(),
         customer_ref: None,
         accepted_at: order.created_at.timestamp_millis(),
@@ -239,7 +236,7 @@ pub(crate) async fn publish_and_answer(
             order_no: order.order_no.clone(),
             status: "paid".to_owned(),
             amount: decimal(order.total_minor, order.currency),
-            currency: wire_currency(order.currency),
+            currency: Some(order.currency),
             error_code: None,
             error_message: None,
         };

@@ -98,7 +98,8 @@ async fn create_inquire_and_push_change_with_repeats_producing_one_event_each() 
     let inquire = "/v2/pos/inquireOrderDetail";
     let (_, detail) = call(&h, inquire, br#"{"requestOrderId":"RO-1"}"#).await;
     assert_eq!(detail["result"]["resultStatus"], "S");
-    assert_eq!(detail["orderStatus"], "ORDER_SUCCESS");
+    // Durably taken is the store's acceptance (partners/src/dstore/mapping.rs).
+    assert_eq!(detail["orderStatus"], "ACCEPTED");
     assert_eq!(detail["posOrderId"], first["posOrderId"]);
     let (_, unknown) = call(&h, inquire, br#"{"requestOrderId":"RO-404"}"#).await;
     assert_eq!(

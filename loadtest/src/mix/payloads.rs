@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration as ChronoDuration, Utc};
 use serde_json::{json, Value};
+use switchyard_domain::{Currency, Money};
 use switchyard_partners::daojia::push::DaojiaOrderDetail;
 use switchyard_partners::daojia::{DaojiaOrder, Personal};
 use switchyard_partners::dstore::wire::{
@@ -16,7 +17,6 @@ use switchyard_partners::dstore::wire::{
     ServiceType,
 };
 use switchyard_partners::dujiao::wire::{CallbackBody, CreateOrderRequest, Fulfillment};
-use switchyard_partners::money::{Currency, Money};
 use switchyard_partners::vending::wire::DeliveryNotify;
 
 use super::credentials::Credentials;

@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod error;
+pub mod mapping;
 pub mod personal;
 pub mod push;
 pub mod sign;

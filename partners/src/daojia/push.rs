@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::personal::Personal;
 use super::sign::verify_push_sign;
-use crate::money::Money;
 use crate::qimen::error::describe_json_error;
 use crate::qimen::timestamp::{check_window, parse_top_timestamp, TimestampError};
+use switchyard_domain::Money;
 
 /// `funId` of an order push.
 pub const FUN_CREATE_ORDER: &str = "createOrder";

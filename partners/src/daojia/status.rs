@@ -3,11 +3,10 @@
 //! Allowed journeys: 10→20→30→40→50→60 (pay before service) and
 //! 10→20→50→30→40→60 (pay after service); 70 (cancelled) from any non-final status; once paid
 //! (40 reached) the total cannot change. [`OrderJourney`] checks a whole history, so mixing the
-//! two journeys (e.g. 20→30→40→50→30) is refused, not just unknown single steps.
+//! two journeys (e.g. 20→30→40→50→30) is refused, not just unknown single steps. What the codes
+//! mean inside Switchyard is in [`super::mapping`].
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::order_state::OrderStatus;
+use crate::numeric_status::numeric_status_serde;
 
 /// `orderStatus` on 58 Daojia.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,51 +79,9 @@ impl DaojiaOrderStatus {
     pub fn is_final(self) -> bool {
         matches!(self, Self::Completed | Self::Cancelled)
     }
-
-    /// What this status means inside Switchyard.
-    pub fn to_order_status(self) -> OrderStatus {
-        match self {
-            Self::Booked | Self::Accepted => OrderStatus::Accepted,
-            Self::AwaitingPayment | Self::Paid | Self::InService => OrderStatus::Procuring,
-            Self::Completed => OrderStatus::Completed,
-            Self::Cancelled => OrderStatus::Canceled,
-        }
-    }
-
-    /// The status to report to 58 when the order reaches `status`; `None` when 58 is not told
-    /// (payment steps are 58's own, and a failed fulfilment waits for an operator).
-    pub fn for_order_status(status: OrderStatus) -> Option<Self> {
-        Some(match status {
-            OrderStatus::Accepted => Self::Accepted,
-            OrderStatus::Procuring | OrderStatus::PartiallyDelivered => Self::InService,
-            OrderStatus::Delivered | OrderStatus::Completed => Self::Completed,
-            OrderStatus::Canceled | OrderStatus::Refunded | OrderStatus::Rejected => {
-                Self::Cancelled
-            }
-            OrderStatus::PartiallyRefunded | OrderStatus::Failed => return None,
-        })
-    }
 }
 
-impl Serialize for DaojiaOrderStatus {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u8(self.code())
-    }
-}
-
-impl<'de> Deserialize<'de> for DaojiaOrderStatus {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let code = match &value {
-            serde_json::Value::Number(n) => n.as_u64(),
-            serde_json::Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        };
-        code.and_then(|c| u8::try_from(c).ok())
-            .and_then(Self::from_code)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown orderStatus {value}")))
-    }
-}
+numeric_status_serde!(DaojiaOrderStatus, "orderStatus");
 
 /// Why a status update was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -318,14 +275,8 @@ mod tests {
             let status = DaojiaOrderStatus::from_code(code).unwrap();
             assert_eq!(serde_json::to_string(&status).unwrap(), code.to_string());
         }
-        assert_eq!(
-            DaojiaOrderStatus::for_order_status(OrderStatus::Canceled),
-            Some(Cancelled)
-        );
-        assert_eq!(
-            DaojiaOrderStatus::for_order_status(OrderStatus::Failed),
-            None
-        );
-        assert_eq!(Cancelled.to_order_status(), OrderStatus::Canceled);
+        let back: DaojiaOrderStatus = serde_json::from_str("\"40\"").unwrap();
+        assert_eq!(back, Paid);
+        assert!(serde_json::from_str::<DaojiaOrderStatus>("45").is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod keys;
+pub mod mapping;
 pub mod signature;
 pub mod status;
 pub mod wire;

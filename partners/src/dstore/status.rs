@@ -2,11 +2,9 @@
 //! `inquireOrderDetail` / `pushOrderChange` (D-Store's view) and `notifyOrderChange` (ours).
 //!
 //! Journey: ORDER_SUCCESS → ACCEPTED → PREPARING → READY → COMPLETED; CANCELLED, REJECTED and
-//! ORDER_FAIL are final.
+//! ORDER_FAIL are final. What these words mean inside Switchyard is in [`super::mapping`].
 
 use serde::{Deserialize, Serialize};
-
-use crate::order_state::OrderStatus;
 
 /// `result.resultStatus`: S success, F failed (never retry), U unknown (retry, same parameters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,39 +70,6 @@ pub enum NotifyOrderStatus {
     Cancelled,
 }
 
-impl DstoreOrderStatus {
-    /// What a status reported by D-Store (inquiry, pushOrderChange) means inside Switchyard.
-    ///
-    /// READY (waiting at the counter) is still work in progress for us: only COMPLETED means the
-    /// customer has it.
-    pub fn to_order_status(self) -> OrderStatus {
-        match self {
-            Self::OrderSuccess | Self::Accepted => OrderStatus::Accepted,
-            Self::Preparing | Self::Ready => OrderStatus::Procuring,
-            Self::Completed => OrderStatus::Completed,
-            Self::Cancelled => OrderStatus::Canceled,
-            Self::Rejected => OrderStatus::Rejected,
-            Self::OrderFail => OrderStatus::Failed,
-        }
-    }
-}
-
-impl NotifyOrderStatus {
-    /// The status to notify D-Store of when an order reaches `status`; `None` when D-Store is not
-    /// told (a failed procurement waits for an operator; a partial refund is not a status).
-    pub fn for_order_status(status: OrderStatus) -> Option<Self> {
-        Some(match status {
-            OrderStatus::Accepted => Self::Accepted,
-            OrderStatus::Procuring | OrderStatus::PartiallyDelivered => Self::Preparing,
-            OrderStatus::Delivered => Self::Ready,
-            OrderStatus::Completed => Self::Completed,
-            OrderStatus::Canceled | OrderStatus::Refunded => Self::Cancelled,
-            OrderStatus::Rejected => Self::Rejected,
-            OrderStatus::PartiallyRefunded | OrderStatus::Failed => return None,
-        })
-    }
-}
-
 impl From<NotifyOrderStatus> for DstoreOrderStatus {
     fn from(status: NotifyOrderStatus) -> Self {
         match status {
@@ -130,31 +95,6 @@ mod tests {
         assert_eq!(json, "\"U\"");
         let parsed: NotifyOrderStatus = serde_json::from_str("\"CANCELLED\"").unwrap();
         assert_eq!(parsed, NotifyOrderStatus::Cancelled);
-    }
-
-    #[test]
-    fn internal_statuses_map_to_notifications_and_back() {
-        assert_eq!(
-            NotifyOrderStatus::for_order_status(OrderStatus::Delivered),
-            Some(NotifyOrderStatus::Ready)
-        );
-        assert_eq!(
-            NotifyOrderStatus::for_order_status(OrderStatus::Failed),
-            None
-        );
-        for status in [
-            OrderStatus::Accepted,
-            OrderStatus::Completed,
-            OrderStatus::Canceled,
-            OrderStatus::Rejected,
-        ] {
-            let notified = NotifyOrderStatus::for_order_status(status).unwrap();
-            assert_eq!(DstoreOrderStatus::from(notified).to_order_status(), status);
-        }
-        assert_eq!(
-            DstoreOrderStatus::OrderFail.to_order_status(),
-            OrderStatus::Failed
-        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::status::{DstoreOrderStatus, NotifyOrderStatus, ResultStatus};
-use crate::money::{Currency, Money, MoneyError};
+use switchyard_domain::{Currency, Money, MoneyError};
 
 /// The `result` object every D-Store answer carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +74,7 @@ impl DstoreAmount {
     /// The wire form of `money`.
     pub fn from_money(money: Money) -> Self {
         Self {
-            value: money.minor,
+            value: money.amount_minor,
             currency: money.currency.as_str().to_string(),
         }
     }
@@ -346,7 +346,7 @@ mod tests {
             serde_json::from_str(r#"{"value":"1500","currency":"SGD"}"#).unwrap();
         assert_eq!(number, text);
         let money = number.to_money().unwrap();
-        assert_eq!(money.minor, 1500);
+        assert_eq!(money.amount_minor, 1500);
         assert_eq!(DstoreAmount::from_money(money), number);
         let bad = DstoreAmount {
             value: 1,

@@ -11,6 +11,7 @@ pub mod callback;
 pub mod client;
 pub mod error;
 pub mod fulfillment;
+pub mod mapping;
 pub mod replay;
 pub mod sensitive;
 pub mod sign;

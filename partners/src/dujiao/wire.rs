@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::sensitive::Sensitive;
-use crate::money::{Currency, Money, MoneyError};
+use switchyard_domain::{Currency, Money, MoneyError};
 
 /// Text in several languages, keyed by locale (`{"zh-CN": "…", "en": "…"}`).
 pub type LocalizedText = BTreeMap<String, String>;

@@ -8,6 +8,7 @@
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod mapping;
 pub mod request;
 pub mod sign;
 pub mod status;

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::status::WdtTradeStatus;
-use crate::money::{Currency, Money};
+use switchyard_domain::{Currency, Money};
 
 /// Fields Qimen never returns and Switchyard never stores or logs.
 pub const PRIVACY_FIELDS: &[&str] = &[

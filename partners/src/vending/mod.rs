@@ -10,6 +10,7 @@
 pub mod client;
 pub mod error;
 pub mod ids;
+pub mod mapping;
 pub mod sign;
 pub mod status;
 pub mod wire;

@@ -1,8 +1,8 @@
-//! Vending status codes and their mapping onto Switchyard's internal states.
+//! Vending status codes: the merchant's update status, the query's order status, a dispense
+//! record's status and a slot's floor status. What they mean inside Switchyard is in
+//! [`super::mapping`].
 
 use serde::{Deserialize, Serialize};
-
-use crate::order_state::OrderStatus;
 
 /// The `status` a merchant sets with `PUT /orders/{id}`; anything but `Paid` cancels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,22 +63,6 @@ pub enum VendingOrderStatus {
     Notpay,
     /// Test payment.
     Testpay,
-}
-
-impl VendingOrderStatus {
-    /// The internal state of the order this vending order fulfils (before dispense results).
-    pub fn to_order_status(self) -> OrderStatus {
-        match self {
-            VendingOrderStatus::Success
-            | VendingOrderStatus::Pickupcode
-            | VendingOrderStatus::Testpay
-            | VendingOrderStatus::Userpaying
-            | VendingOrderStatus::Notpay => OrderStatus::Procuring,
-            VendingOrderStatus::Refund => OrderStatus::Refunded,
-            VendingOrderStatus::Closed | VendingOrderStatus::Revoked => OrderStatus::Canceled,
-            VendingOrderStatus::Payerror => OrderStatus::Failed,
-        }
-    }
 }
 
 /// Status of one dispense record.
@@ -160,19 +144,6 @@ impl FloorStatus {
     }
 }
 
-/// The internal state after all records of an order are final.
-pub fn order_status_from_records(records: &[RecordStatus]) -> Option<OrderStatus> {
-    if records.is_empty() || !records.iter().all(|r| r.is_final()) {
-        return None;
-    }
-    let delivered = records.iter().filter(|r| r.is_delivered()).count();
-    Some(match delivered {
-        0 => OrderStatus::Failed,
-        n if n == records.len() => OrderStatus::Delivered,
-        _ => OrderStatus::PartiallyDelivered,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,27 +158,5 @@ mod tests {
         assert_eq!(UpdateStatus::from_code(7), None);
         assert_eq!(FloorStatus::parse("47"), Some(FloorStatus::SerialTimeout));
         assert_eq!(FloorStatus::Jammed.as_str(), "2");
-    }
-
-    #[test]
-    fn records_decide_delivery() {
-        use RecordStatus::*;
-        assert_eq!(
-            order_status_from_records(&[IsSuccess, IsSuccess]),
-            Some(OrderStatus::Delivered)
-        );
-        assert_eq!(
-            order_status_from_records(&[IsSuccess, IsFailed]),
-            Some(OrderStatus::PartiallyDelivered)
-        );
-        assert_eq!(
-            order_status_from_records(&[IsTimeout]),
-            Some(OrderStatus::Failed)
-        );
-        assert_eq!(order_status_from_records(&[IsSuccess, IsDelivering]), None);
-        assert_eq!(
-            VendingOrderStatus::Closed.to_order_status(),
-            OrderStatus::Canceled
-        );
     }
 }

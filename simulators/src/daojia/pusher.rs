@@ -73,7 +73,7 @@ impl DaojiaSimulator {
     ) -> Result<PushAnswer, DaojiaPushError> {
         let json =
             serde_json::to_string(order).map_err(|e| DaojiaPushError::Encode(e.to_string()))?;
-        self.book_order(&order.order_id, order.total_price.minor);
+        self.book_order(&order.order_id, order.total_price.amount_minor);
         let now = chrono::Utc::now().timestamp_millis().to_string();
         let form = self.signed_push(FUN_CREATE_ORDER, &json, &now);
         self.send_push(callback_url, &form).await

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use switchyard_domain::Currency;
 use switchyard_partners::dujiao::wire::{FulfillmentType, Product, Sku, StockStatus};
-use switchyard_partners::money::Currency;
 
 /// One integrator credential with its wallet.
 #[derive(Clone)]

@@ -11,9 +11,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use secrecy::SecretString;
 use serde_json::json;
+use switchyard_domain::Money;
 use switchyard_partners::dujiao::wire::{CreateOrderRequest, Product};
 use switchyard_partners::dujiao::{AuthHeaders, DujiaoAuthError, DujiaoOrderStatus};
-use switchyard_partners::money::Money;
 
 use super::state::{ReceivedOrder, SiteState};
 
@@ -241,7 +241,7 @@ async fn create_order(State(site): Site, caller: Signed) -> Response {
         let Ok(unit) = Money::parse_decimal(&sku.price_amount, site.currency) else {
             return error(500, "internal_error", "bad price in catalog");
         };
-        let amount = unit.minor * i64::from(request.quantity);
+        let amount = unit.amount_minor * i64::from(request.quantity);
         let order_id = inner.orders.len() as u64 + 1001;
         let mut order = ReceivedOrder {
             order_id,

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
+use switchyard_domain::Currency;
 use switchyard_partners::dujiao::wire::{Fulfillment, Product};
 use switchyard_partners::dujiao::{DujiaoOrderStatus, DujiaoVerifier, Sensitive};
-use switchyard_partners::money::Currency;
 use tokio::task::AbortHandle;
 
 use super::callbacks::{self, CallbackAttempt};

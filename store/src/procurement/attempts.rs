@@ -9,7 +9,7 @@ use sqlx::{Acquire, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
-use crate::text_enum::text_enum;
+use switchyard_domain::text_enum;
 
 text_enum! {
     /// How one attempt ended.

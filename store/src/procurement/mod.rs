@@ -13,9 +13,10 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::mappings::FulfillerKind;
-use crate::money::Currency;
-use crate::text_enum::text_enum;
 use crate::Inserted;
+use switchyard_domain::{text_enum, Currency};
+
+pub use switchyard_domain::ProcurementStatus;
 
 mod attempts;
 mod claims;
@@ -39,32 +40,6 @@ text_enum! {
         Inbound => "inbound",
         /// We buy from a partner.
         Outbound => "outbound",
-    }
-}
-
-text_enum! {
-    /// Procurement status (mirrors Dujiao-Next's procurement list).
-    ProcurementStatus {
-        /// Not yet placed (or waiting for a retry).
-        Pending => "pending",
-        /// Sent to the partner.
-        Submitted => "submitted",
-        /// The partner took it.
-        Accepted => "accepted",
-        /// The partner refused it.
-        Rejected => "rejected",
-        /// Could not be placed: an exception for an operator.
-        Failed => "failed",
-        /// Delivered.
-        Fulfilled => "fulfilled",
-        /// Closed after delivery.
-        Completed => "completed",
-        /// Partly refunded by the partner.
-        PartiallyRefunded => "partially_refunded",
-        /// Refunded by the partner.
-        Refunded => "refunded",
-        /// Canceled.
-        Canceled => "canceled",
     }
 }
 

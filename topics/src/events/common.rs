@@ -1,25 +1,7 @@
-//! Types shared by several events: money, sales channels, fulfiller kinds.
+//! Types shared by several events: sales channels, fulfiller kinds. (Money is the domain's
+//! `switchyard_domain::Money`, whose serde form is the Avro record `Money`.)
 
 use serde::{Deserialize, Serialize};
-
-/// An amount in the currency's minor unit (cents, fen) with its ISO 4217 code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Money {
-    /// Amount in minor units.
-    pub amount_minor: i64,
-    /// ISO 4217 alphabetic code.
-    pub currency: String,
-}
-
-impl Money {
-    /// Builds an amount from minor units and a currency code.
-    pub fn new(amount_minor: i64, currency: impl Into<String>) -> Self {
-        Self {
-            amount_minor,
-            currency: currency.into(),
-        }
-    }
-}
 
 /// Sales channels that push orders to the hub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

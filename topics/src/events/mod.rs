@@ -8,13 +8,14 @@ mod common;
 mod inbound;
 mod orders;
 mod procurement;
+mod status_symbol;
 mod stock;
 
-pub use common::{Channel, Fulfiller, Money};
+pub use common::{Channel, Fulfiller};
 pub use inbound::{UpstreamCallbackEvent, UpstreamCallbackReceived, VendingDispenseResult};
 pub use orders::{
-    ChannelOrderUpdate, ChannelUpdateKind, OrderAccepted, OrderLine, OrderStatus,
-    OrderStatusChanged, StatusSource,
+    ChannelOrderUpdate, ChannelUpdateKind, OrderAccepted, OrderLine, OrderStatusChanged,
+    StatusSource,
 };
 pub use procurement::{
     ProcurementLine, ProcurementOutcome, ProcurementRequested, ProcurementResult,
@@ -23,6 +24,8 @@ pub use stock::{
     DiscrepancyKind, ReconciliationCheck, ReconciliationDiscrepancy, StockChangeReason,
     StockChanged, StockSource, StockStatus,
 };
+/// The domain types events carry, defined once in `switchyard-domain`.
+pub use switchyard_domain::{Currency, Money, OrderStatus};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

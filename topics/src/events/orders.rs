@@ -1,6 +1,7 @@
 //! Order events: accepted, status changed, changed by the channel.
 
 use serde::{Deserialize, Serialize};
+use switchyard_domain::OrderStatus;
 
 use super::{order_key, Channel, Event, Money};
 use crate::catalogue::names;
@@ -49,26 +50,6 @@ impl Event for OrderAccepted {
     }
 }
 
-/// The hub's normalised order status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[allow(missing_docs)]
-pub enum OrderStatus {
-    Accepted,
-    Procuring,
-    Procured,
-    Fulfilling,
-    PartiallyDelivered,
-    Delivered,
-    Completed,
-    Canceled,
-    Refunded,
-    PartiallyRefunded,
-    /// Needs an operator (non-retryable procurement failure).
-    Exception,
-    Expired,
-}
-
 /// Which part of the hub caused a status change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -92,8 +73,10 @@ pub struct OrderStatusChanged {
     /// The channel's order id.
     pub channel_order_id: String,
     /// New status.
+    #[serde(with = "super::status_symbol")]
     pub status: OrderStatus,
     /// Status before the change.
+    #[serde(with = "super::status_symbol::option")]
     pub previous_status: Option<OrderStatus>,
     /// Who changed it.
     pub source: StatusSource,

@@ -17,7 +17,7 @@ use switchyard_topics::{
 use crate::common::test_config;
 
 fn money(minor: i64) -> Money {
-    Money::new(minor, "CNY")
+    Money::from_minor(minor, Currency::CNY)
 }
 
 fn order_accepted() -> OrderAccepted {
@@ -394,4 +394,54 @@ async fn a_stopped_broker_is_reported_as_transient_and_sqlite_storage_survives_a
         .await
         .unwrap();
     assert_eq!(decode::<OrderAccepted>(&payload).unwrap(), order_accepted());
+}
+
+/// Symbols of `orders.status-changed` that no status maps to: never produced, kept only because
+/// the schema may not drop a symbol that committed versions had (`schemas.rs`).
+const RETIRED_STATUS_SYMBOLS: [&str; 3] = ["PROCURED", "FULFILLING", "EXPIRED"];
+
+#[test]
+fn the_status_enum_in_avro_is_the_domain_order_status() {
+    let spec = switchyard_topics::catalogue::ALL
+        .iter()
+        .find(|spec| spec.name == OrderStatusChanged::TOPIC)
+        .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(spec.schema).unwrap();
+    let status = schema["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|field| field["name"] == "status")
+        .unwrap();
+    let mut in_avro: Vec<&str> = status["type"]["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|symbol| symbol.as_str().unwrap())
+        .collect();
+    let mut expected: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.symbol()).collect();
+    expected.extend(RETIRED_STATUS_SYMBOLS);
+    in_avro.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(in_avro, expected);
+
+    for status in OrderStatus::ALL {
+        let event = OrderStatusChanged {
+            order_id: "o-1".into(),
+            channel: Channel::Dstore,
+            channel_order_id: "REQ-1".into(),
+            status: *status,
+            previous_status: Some(*status),
+            source: StatusSource::Procurer,
+            reason: None,
+            refunded_amount: None,
+            delivered_at: None,
+            changed_at: 1,
+        };
+        let encoded = encode("t", &event, EventMeta::new()).unwrap();
+        assert_eq!(
+            decode::<OrderStatusChanged>(&encoded.payload).unwrap(),
+            event
+        );
+    }
 }

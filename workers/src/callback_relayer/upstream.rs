@@ -35,12 +35,7 @@ pub async fn apply(
     let Some(outcome) = CallbackOutcome::from_callback_status(&event.status) else {
         return Ok(());
     };
-    let target = match outcome {
-        CallbackOutcome::Delivered => ProcurementStatus::Fulfilled,
-        CallbackOutcome::Canceled => ProcurementStatus::Canceled,
-        CallbackOutcome::Refunded => ProcurementStatus::Refunded,
-        CallbackOutcome::PartiallyRefunded => ProcurementStatus::PartiallyRefunded,
-    };
+    let target = outcome.to_procurement_status();
     if sub.status == target
         || (target == ProcurementStatus::Fulfilled && sub.status == ProcurementStatus::Completed)
     {

@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use switchyard_domain::{Currency, Money};
 use switchyard_partners::dujiao::wire::CreateOrderRequest;
 use switchyard_partners::dujiao::Sensitive;
-use switchyard_partners::money::{Currency, Money};
 use switchyard_store::mappings::{self, Fulfiller};
 use switchyard_store::orders::Order;
 use switchyard_store::procurement::{CoveredLine, ProcurementOrder, ProcurementStatus};
@@ -75,7 +75,7 @@ pub async fn place(
             let currency = answer.currency.unwrap_or(Currency::CNY);
             let amount = Money::parse_decimal(&answer.amount, currency)
                 .ok()
-                .map(|money| money.minor);
+                .map(|money| money.amount_minor);
             AttemptResult::Placed {
                 status: ProcurementStatus::Accepted,
                 upstream_order_id: Some(answer.order_id.to_string()),

@@ -38,7 +38,7 @@ pub async fn announce_requested(
             .map(|id| id.to_string())
             .unwrap_or_default(),
         lines: Vec::new(),
-        amount: Money::new(sub.amount_minor, sub.currency.as_str()),
+        amount: Money::from_minor(sub.amount_minor, sub.currency),
         requested_at: chrono::Utc::now().timestamp_millis(),
     };
     let encoded = encode(kafka, &event, EventMeta::new())?;
@@ -77,7 +77,7 @@ pub async fn announce_result(
             },
             upstream_order_id.clone(),
             None,
-            amount_minor.map(|minor| Money::new(minor, sub.currency.as_str())),
+            amount_minor.map(|minor| Money::from_minor(minor, sub.currency)),
         ),
         AttemptResult::Failed(failure) => (
             if failure.transient {

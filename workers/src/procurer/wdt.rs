@@ -4,7 +4,7 @@
 //! trade instead of adding one. A pushed trade is `accepted`; shipping news comes later from
 //! the status-syncer's logistics pull. Buyer contact data is not sent from here.
 
-use switchyard_partners::money::{Currency, Money};
+use switchyard_domain::{Currency, Money};
 use switchyard_partners::qimen::timestamp::format_top_timestamp;
 use switchyard_partners::qimen::wire::{WdtOrderLine, WdtTrade};
 use switchyard_partners::qimen::{TradeList, WdtTradeStatus};

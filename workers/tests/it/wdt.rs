@@ -3,7 +3,7 @@
 //! the status-syncer's logistics pull, so the parent stays `procuring`; an ERP refusal is an
 //! operator's exception with its reason; transient gateway trouble is retried and places once.
 
-use switchyard_partners::money::{Currency, Money};
+use switchyard_domain::{Currency, Money};
 use switchyard_partners::qimen::WdtTradeStatus;
 use switchyard_simulators::faults::FaultSettings;
 use switchyard_simulators::qimen::{QimenSimulator, QimenSimulatorConfig};

@@ -302,10 +302,10 @@ impl Hub {
                     sku_id: sku.to_string(),
                     sku_code: format!("SKU-{sku}"),
                     quantity: *quantity,
-                    unit_price: Money::new(100, "CNY"),
+                    unit_price: Money::from_minor(100, Currency::CNY),
                 })
                 .collect(),
-            total: Money::new(100, "CNY"),
+            total: Money::from_minor(100, Currency::CNY),
             callback_url: None,
             customer_ref: None,
             accepted_at: chrono::Utc::now().timestamp_millis(),

@@ -1,13 +1,14 @@
-//! Money in minor units, parsed exactly from the decimal strings partners send.
+//! [`Money`]: an amount in minor units, parsed exactly from the decimal strings partners send.
 //!
 //! Contract: `Money` never passes through floating point. `"12.34"` with a two-digit currency is
 //! exactly `1234` minor units and formats back to `"12.34"`. A string with more fraction digits than
 //! the currency allows is an error (unless the extra digits are zeros), never a silent rounding.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::Currency;
 
 /// Why a currency code or a decimal amount was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,73 +36,13 @@ pub enum MoneyError {
     CurrencyMismatch,
 }
 
-/// An ISO-4217-shaped currency code: exactly three ASCII upper-case letters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Currency([u8; 3]);
-
-impl Currency {
-    /// Chinese yuan, the currency of most partners.
-    pub const CNY: Currency = Currency(*b"CNY");
-    /// US dollar.
-    pub const USD: Currency = Currency(*b"USD");
-
-    /// Parses a three-letter upper-case code.
-    pub fn parse(code: &str) -> Result<Self, MoneyError> {
-        let bytes = code.as_bytes();
-        match bytes {
-            [a, b, c] if bytes.iter().all(u8::is_ascii_uppercase) => Ok(Currency([*a, *b, *c])),
-            _ => Err(MoneyError::InvalidCurrency),
-        }
-    }
-
-    /// The code as text, e.g. `"CNY"`.
-    pub fn as_str(&self) -> &str {
-        // The constructor admits only ASCII upper-case letters, so this is valid UTF-8.
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
-    }
-
-    /// Number of minor digits (2 for most currencies; 0 for the few without minor units).
-    pub fn minor_digits(&self) -> u32 {
-        match &self.0 {
-            b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"UGX" | b"XAF" | b"XOF" => 0,
-            b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" | b"LYD" | b"IQD" => 3,
-            _ => 2,
-        }
-    }
-}
-
-impl fmt::Display for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Currency {
-    type Err = MoneyError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Currency::parse(s)
-    }
-}
-
-impl TryFrom<String> for Currency {
-    type Error = MoneyError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Currency::parse(&value)
-    }
-}
-
-impl From<Currency> for String {
-    fn from(value: Currency) -> Self {
-        value.as_str().to_owned()
-    }
-}
-
 /// An amount of money in minor units of its currency (cents, fen).
+///
+/// Its serde form `{amount_minor, currency}` is also the Avro record `io.switchyard.events.Money`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     /// Amount in minor units; negative for refunds and corrections.
-    pub minor: i64,
+    pub amount_minor: i64,
     /// The currency the amount is in.
     pub currency: Currency,
 }
@@ -109,7 +50,10 @@ pub struct Money {
 impl Money {
     /// An amount already in minor units.
     pub fn from_minor(minor: i64, currency: Currency) -> Self {
-        Money { minor, currency }
+        Money {
+            amount_minor: minor,
+            currency,
+        }
     }
 
     /// Parses a decimal string such as `"12.34"`, `"12"`, `"-0.5"` exactly into minor units.
@@ -147,7 +91,7 @@ impl Money {
                 .ok_or(MoneyError::Overflow)?;
         }
         Ok(Money {
-            minor: if negative { -minor } else { minor },
+            amount_minor: if negative { -minor } else { minor },
             currency,
         })
     }
@@ -155,8 +99,8 @@ impl Money {
     /// Formats as a decimal string with exactly the currency's minor digits, e.g. `"12.30"`.
     pub fn to_decimal_string(&self) -> String {
         let digits = self.currency.minor_digits();
-        let sign = if self.minor < 0 { "-" } else { "" };
-        let magnitude = self.minor.unsigned_abs();
+        let sign = if self.amount_minor < 0 { "-" } else { "" };
+        let magnitude = self.amount_minor.unsigned_abs();
         if digits == 0 {
             return format!("{sign}{magnitude}");
         }
@@ -175,11 +119,11 @@ impl Money {
             return Err(MoneyError::CurrencyMismatch);
         }
         let minor = self
-            .minor
-            .checked_add(other.minor)
+            .amount_minor
+            .checked_add(other.amount_minor)
             .ok_or(MoneyError::Overflow)?;
         Ok(Money {
-            minor,
+            amount_minor: minor,
             currency: self.currency,
         })
     }
@@ -187,11 +131,11 @@ impl Money {
     /// Multiplies by a quantity (a line total).
     pub fn checked_mul(self, quantity: i64) -> Result<Money, MoneyError> {
         let minor = self
-            .minor
+            .amount_minor
             .checked_mul(quantity)
             .ok_or(MoneyError::Overflow)?;
         Ok(Money {
-            minor,
+            amount_minor: minor,
             currency: self.currency,
         })
     }
@@ -225,7 +169,7 @@ mod tests {
             ("92233720368547758.07", i64::MAX, "92233720368547758.07"),
         ] {
             let money = cny(text).unwrap();
-            assert_eq!(money.minor, minor, "{text}");
+            assert_eq!(money.amount_minor, minor, "{text}");
             assert_eq!(money.to_decimal_string(), back, "{text}");
         }
     }
@@ -241,20 +185,9 @@ mod tests {
     }
 
     #[test]
-    fn currency_is_three_upper_letters() {
-        assert_eq!(Currency::parse("CNY").unwrap(), Currency::CNY);
-        assert_eq!(Currency::parse("cny"), Err(MoneyError::InvalidCurrency));
-        assert_eq!(Currency::parse("CN"), Err(MoneyError::InvalidCurrency));
-        assert_eq!(Currency::parse("CNYY"), Err(MoneyError::InvalidCurrency));
-        let json = serde_json::to_string(&Currency::USD).unwrap();
-        assert_eq!(json, "\"USD\"");
-        assert!(serde_json::from_str::<Currency>("\"usd\"").is_err());
-    }
-
-    #[test]
     fn zero_digit_currency_has_no_fraction() {
         let jpy = Currency::parse("JPY").unwrap();
-        assert_eq!(Money::parse_decimal("120", jpy).unwrap().minor, 120);
+        assert_eq!(Money::parse_decimal("120", jpy).unwrap().amount_minor, 120);
         assert_eq!(
             Money::parse_decimal("120.5", jpy),
             Err(MoneyError::TooPrecise { max: 0 })
@@ -265,7 +198,7 @@ mod tests {
     #[test]
     fn arithmetic_checks_currency_and_overflow() {
         let a = cny("1.50").unwrap();
-        assert_eq!(a.checked_add(a).unwrap().minor, 300);
+        assert_eq!(a.checked_add(a).unwrap().amount_minor, 300);
         assert_eq!(a.checked_mul(3).unwrap().to_decimal_string(), "4.50");
         let usd = Money::from_minor(1, Currency::USD);
         assert_eq!(a.checked_add(usd), Err(MoneyError::CurrencyMismatch));

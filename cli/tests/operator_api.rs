@@ -98,6 +98,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/admin/v1/orders/{id}/cancel",
         "/admin/v1/orders/00000000-0000-0000-0000-000000000001/cancel",
     ),
+    (
+        "GET",
+        "/admin/v1/orders/{id}/notifications",
+        "/admin/v1/orders/00000000-0000-0000-0000-000000000001/notifications",
+    ),
 ];
 
 /// `switchyard up` on `database`, no broker, with `token` as `admin.token` when given.

@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod dedupe;
 mod error;
 pub mod mappings;
+pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod procurement;

@@ -17,6 +17,7 @@ pub mod parent;
 pub mod procurer;
 pub mod registry;
 pub mod scheduler;
+pub mod status_syncer;
 
 pub use cancel::{cancel_order, CancelError, CancelOutcome};
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};

@@ -7,11 +7,13 @@
 use crate::callback_relayer::CallbackRelayerWorker;
 use crate::kit::Registration;
 use crate::procurer::Procurer;
+use crate::status_syncer::StatusSyncer;
 
 /// Every worker of this binary.
 pub const WORKERS: &[Registration] = &[
     Registration::of::<Procurer>(),
     Registration::of::<CallbackRelayerWorker>(),
+    Registration::of::<StatusSyncer>(),
 ];
 
 /// The registered worker called `name`.

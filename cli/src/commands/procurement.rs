@@ -65,6 +65,28 @@ pub enum ProcurementCommand {
         /// Order id.
         order_id: Uuid,
     },
+    /// What the status-syncer told an order's sales channel, call by call.
+    Notifications {
+        /// Order id.
+        order_id: Uuid,
+    },
+}
+
+#[derive(Deserialize)]
+struct Notifications {
+    items: Vec<NotificationLine>,
+}
+
+#[derive(Deserialize)]
+struct NotificationLine {
+    channel: String,
+    status: String,
+    request_id: String,
+    outcome: String,
+    answer_code: Option<String>,
+    answer_message: Option<String>,
+    attempts: i32,
+    last_sent_at: DateTime<Utc>,
 }
 
 #[derive(Deserialize)]
@@ -140,6 +162,24 @@ pub async fn run(args: ProcurementArgs, settings: &Settings) -> anyhow::Result<(
                 "order {order_id} canceled: {} sub-orders, {} refunded (minor units)",
                 canceled.sub_orders_canceled, canceled.refunded_minor
             ));
+        }
+        ProcurementCommand::Notifications { order_id } => {
+            let path = format!("/admin/v1/orders/{order_id}/notifications");
+            let told: Notifications =
+                parse(client.send(client.request(Method::GET, &path)).await?)?;
+            for line in told.items {
+                say(&format!(
+                    "{} {} {} request_id={} attempts={} last={} {} {}",
+                    line.channel,
+                    line.status,
+                    line.outcome,
+                    line.request_id,
+                    line.attempts,
+                    line.last_sent_at.to_rfc3339(),
+                    line.answer_code.unwrap_or_default(),
+                    line.answer_message.unwrap_or_default(),
+                ));
+            }
         }
     }
     Ok(())

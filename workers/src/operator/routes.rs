@@ -14,6 +14,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use switchyard_runtime::operator::problem;
 use switchyard_store::crypto::SecretBox;
+use switchyard_store::notifications as channel_notifications;
 use switchyard_store::procurement::{ProcurementFilter, ProcurementStatus};
 use switchyard_store::StoreError;
 use switchyard_topics::KafkaConfig;
@@ -48,6 +49,7 @@ pub fn operator_routes(
         .route("/admin/v1/procurement/orders/{id}", get(show))
         .route("/admin/v1/procurement/orders/{id}/retry", post(retry))
         .route("/admin/v1/orders/{id}/cancel", post(cancel))
+        .route("/admin/v1/orders/{id}/notifications", get(notifications))
         .with_state(state)
 }
 
@@ -197,5 +199,38 @@ async fn cancel(
                 "try again later",
             )
         }
+    }
+}
+
+/// What the status-syncer told the order's sales channel, call by call.
+async fn notifications(
+    State(state): State<OperatorState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return bad_request("the id must be a UUID");
+    };
+    match channel_notifications::of_order(&state.pool, id).await {
+        Ok(rows) => {
+            let items: Vec<_> = rows
+                .iter()
+                .map(|row| {
+                    json!({
+                        "channel": row.channel,
+                        "connection_id": row.connection_id,
+                        "status": row.partner_status,
+                        "request_id": row.request_id,
+                        "outcome": row.outcome,
+                        "answer_code": row.answer_code,
+                        "answer_message": row.answer_message,
+                        "attempts": row.attempts,
+                        "first_sent_at": row.created_at,
+                        "last_sent_at": row.updated_at,
+                    })
+                })
+                .collect();
+            Json(json!({ "order_id": id, "items": items })).into_response()
+        }
+        Err(error) => store_problem(&error),
     }
 }

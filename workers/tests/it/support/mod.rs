@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use switchyard_connections::{ConnectionRegistry, RegistrySettings};
+use switchyard_simulators::daojia::DaojiaSimulatorConfig;
 use switchyard_simulators::qimen::QimenSimulatorConfig;
 use switchyard_store::catalog::{self, FulfillmentType, NewProduct, NewSku};
 use switchyard_store::connections::{self, ConnectionKind, ConnectionStatus, NewConnection};
@@ -201,6 +202,40 @@ impl Hub {
             .id
     }
 
+    /// An active D-Store connection to the gateway at `base_url`: our POS key signs, D-Store's
+    /// key verifies (the test vectors' one pair plays both).
+    pub async fn dstore_connection(&self, base_url: &str, client_id: &str) -> i64 {
+        let mut new = NewConnection::new(ConnectionKind::Dstore, "dstore", base_url);
+        new.status = ConnectionStatus::Active;
+        new.rate_limit_per_minute = 60_000;
+        new.api_key = Some(client_id.into());
+        new.settings =
+            serde_json::json!({ "dstore_public_key": test_vector("dstore_test_public.pem") });
+        new.secret = Some(SecretString::from(test_vector("dstore_test_private.pem")));
+        connections::create(self.pool(), &self.secrets, &new)
+            .await
+            .expect("connection")
+            .id
+    }
+
+    /// An active 58 Daojia connection to the platform API at `base_url`.
+    pub async fn daojia_connection(&self, base_url: &str, sim: &DaojiaSimulatorConfig) -> i64 {
+        let mut new = NewConnection::new(ConnectionKind::Daojia, "daojia", base_url);
+        new.status = ConnectionStatus::Active;
+        new.rate_limit_per_minute = 60_000;
+        new.app_id = Some(sim.service_key.clone());
+        let secret = serde_json::json!({
+            "push_secret": sim.push_secret,
+            "service_secret": sim.service_secret,
+            "access_token": sim.access_token,
+        });
+        new.secret = Some(SecretString::from(secret.to_string()));
+        connections::create(self.pool(), &self.secrets, &new)
+            .await
+            .expect("connection")
+            .id
+    }
+
     /// A product with one SKU; returns the SKU id.
     pub async fn sku(&self, code: &str, price_minor: i64, stock: i32) -> i64 {
         let product = catalog::create_product(
@@ -243,6 +278,20 @@ impl Hub {
     /// Stores a D-Store order with `lines` (sku, quantity) and publishes `OrderAccepted`.
     pub async fn place_order(&self, lines: &[(i64, i32)]) -> Uuid {
         let channel_order_id = format!("pos-{}", Uuid::new_v4().simple());
+        self.place_channel_order(Channel::Dstore, None, &channel_order_id, lines)
+            .await
+    }
+
+    /// Stores an order of `channel` that came through `connection`, and publishes
+    /// `OrderAccepted`.
+    pub async fn place_channel_order(
+        &self,
+        channel: Channel,
+        connection: Option<i64>,
+        channel_order_id: &str,
+        lines: &[(i64, i32)],
+    ) -> Uuid {
+        let channel_order_id = channel_order_id.to_owned();
         let items: Vec<NewOrderItem> = lines
             .iter()
             .map(|(sku, quantity)| NewOrderItem {
@@ -263,10 +312,10 @@ impl Hub {
             &mut conn,
             &NewOrder {
                 id: Uuid::now_v7(),
-                channel: Channel::Dstore,
+                channel,
                 channel_order_id: channel_order_id.clone(),
                 source_credential_id: None,
-                source_connection_id: None,
+                source_connection_id: connection,
                 total_minor: total,
                 currency: Currency::CNY,
                 callback_url: None,
@@ -278,7 +327,12 @@ impl Hub {
         .await
         .expect("order")
         .into_inner();
-        self.accept(order.id, events::Channel::Dstore, &channel_order_id, lines)
+        let event_channel = match channel {
+            Channel::Daojia => events::Channel::Daojia,
+            Channel::DujiaoDownstream => events::Channel::DujiaoDownstream,
+            Channel::Dstore | Channel::Operator => events::Channel::Dstore,
+        };
+        self.accept(order.id, event_channel, &channel_order_id, lines)
             .await;
         order.id
     }
@@ -354,6 +408,14 @@ impl Hub {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// A file of `partners/tests/vectors/` (the RSA test keys).
+pub fn test_vector(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../partners/tests/vectors")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
 pub const WAIT: Duration = Duration::from_secs(30);

@@ -72,3 +72,39 @@ impl ConnectionsApi {
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 }
+
+/// The workers' operator routes (procurement, cancel, notifications) under the one guard.
+pub struct OrdersApi {
+    router: Router,
+}
+
+impl OrdersApi {
+    pub fn new(hub: &Hub) -> Self {
+        let routes = switchyard_workers::operator_routes(
+            hub.pool().clone(),
+            hub.kafka.clone(),
+            hub.secrets.clone(),
+            std::time::Duration::from_secs(5),
+        );
+        let token = AdminToken::parse(SecretString::from(TOKEN.to_owned())).expect("token");
+        Self {
+            router: guard(routes, Some(token)),
+        }
+    }
+
+    /// `GET path` with the operator token: the status and the JSON answer.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(path)
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .expect("request");
+        let response = self.router.clone().oneshot(request).await.expect("answer");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, serde_json::from_slice(&bytes).expect("JSON answer"))
+    }
+}

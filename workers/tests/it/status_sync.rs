@@ -1,0 +1,193 @@
+//! The status-syncer through the real broker and PostgreSQL, with the D-Store and 58 simulators
+//! over HTTP checking signatures and transitions: a delivered order is told to its channel, step
+//! by step, in order, once each.
+
+use switchyard_partners::daojia::DaojiaOrderStatus;
+use switchyard_partners::dstore::wire::DstoreResult;
+use switchyard_partners::dstore::{DstorePrivateKey, DstorePublicKey, NotifyOrderStatus};
+use switchyard_simulators::daojia::{DaojiaSimulator, DaojiaSimulatorConfig};
+use switchyard_simulators::dstore::{DstoreSimulator, DstoreSimulatorConfig};
+use switchyard_store::notifications::{self, NotificationOutcome};
+use switchyard_store::orders::{self, Channel, OrderStatus};
+use switchyard_testkit::eventually;
+use uuid::Uuid;
+
+use http::StatusCode;
+
+use crate::support::operator::OrdersApi;
+use crate::support::{test_vector, Hub, WAIT};
+
+const CLIENT_ID: &str = "2022-DSTORE-SYNC";
+
+fn dstore_simulator() -> DstoreSimulator {
+    DstoreSimulator::new(DstoreSimulatorConfig {
+        client_id: CLIENT_ID.into(),
+        dstore_private_key: DstorePrivateKey::parse(&test_vector("dstore_test_private.pem"))
+            .expect("private key"),
+        pos_public_key: DstorePublicKey::parse(&test_vector("dstore_test_public.pem"))
+            .expect("public key"),
+    })
+}
+
+fn daojia_config() -> DaojiaSimulatorConfig {
+    DaojiaSimulatorConfig {
+        push_secret: "push-secret-1".into(),
+        service_key: "service-key-1".into(),
+        service_secret: "service-secret-1".into(),
+        access_token: "access-token-1".into(),
+    }
+}
+
+fn pos_id() -> String {
+    format!("pos-{}", Uuid::new_v4().simple())
+}
+
+async fn channel_order_id(hub: &Hub, order: Uuid) -> String {
+    orders::get(hub.pool(), order)
+        .await
+        .expect("order")
+        .expect("stored")
+        .channel_order_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivered_dstore_order_is_told_every_step_once_in_order() {
+    let hub = Hub::start().await;
+    let sim = dstore_simulator();
+    let gateway = sim.spawn().await.expect("simulator");
+    let connection = hub.dstore_connection(&gateway.base_url(), CLIENT_ID).await;
+    let sku = hub.sku("DS-1", 100, 10).await;
+
+    let order = hub
+        .place_channel_order(Channel::Dstore, Some(connection), &pos_id(), &[(sku, 1)])
+        .await;
+    hub.wait_for(order, OrderStatus::Completed, WAIT).await;
+    let told = eventually(WAIT, "D-Store told COMPLETED", || async {
+        let told = sim.notifications();
+        told.iter()
+            .any(|n| n.order_status == NotifyOrderStatus::Completed)
+            .then_some(told)
+    })
+    .await;
+
+    let statuses: Vec<NotifyOrderStatus> = told.iter().map(|n| n.order_status).collect();
+    assert_eq!(
+        statuses,
+        [
+            NotifyOrderStatus::Accepted,
+            NotifyOrderStatus::Preparing,
+            NotifyOrderStatus::Ready,
+            NotifyOrderStatus::Completed
+        ]
+    );
+    let ours = channel_order_id(&hub, order).await;
+    assert!(told.iter().all(|n| n.request_order_id == ours));
+    let mut ids: Vec<&str> = told.iter().map(|n| n.request_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "one requestId per status");
+    assert!(sim.rejections().is_empty(), "every signature verified");
+    // D-Store answers before we record its answer: wait for the fourth row.
+    eventually(WAIT, "every notification recorded as sent", || async {
+        let rows = notifications::of_order(hub.pool(), order)
+            .await
+            .expect("rows");
+        rows.len() == 4 && rows.iter().all(|r| r.outcome == NotificationOutcome::Sent)
+    })
+    .await;
+    // Operators see the same through the API.
+    let (status, answer) = OrdersApi::new(&hub)
+        .get(&format!("/admin/v1/orders/{order}/notifications"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let seen: Vec<(&str, &str)> = answer["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| {
+            (
+                item["status"].as_str().unwrap_or_default(),
+                item["outcome"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("ACCEPTED", "sent"),
+            ("PREPARING", "sent"),
+            ("READY", "sent"),
+            ("COMPLETED", "sent")
+        ]
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_outcome_is_retried_with_the_same_request_id_and_a_refusal_stops_the_order() {
+    let hub = Hub::start().await;
+    let sim = dstore_simulator();
+    let gateway = sim.spawn().await.expect("simulator");
+    let connection = hub.dstore_connection(&gateway.base_url(), CLIENT_ID).await;
+    let sku = hub.sku("DS-2", 100, 10).await;
+
+    // ACCEPTED: first U (outcome unknown), then S. Then PREPARING is refused for good.
+    // (The simulator answers scripted results without applying them.)
+    sim.script_answers([
+        DstoreResult::unknown("try again"),
+        DstoreResult::success(),
+        DstoreResult::failed("ORDER_STATUS_ILLEGAL", "store closed"),
+    ]);
+    let order = hub
+        .place_channel_order(Channel::Dstore, Some(connection), &pos_id(), &[(sku, 1)])
+        .await;
+    let rows = eventually(WAIT, "PREPARING refused", || async {
+        let rows = notifications::of_order(hub.pool(), order)
+            .await
+            .expect("rows");
+        rows.iter()
+            .any(|r| r.outcome == NotificationOutcome::Refused)
+            .then_some(rows)
+    })
+    .await;
+    let accepted = &rows[0];
+    assert_eq!(accepted.partner_status, "ACCEPTED");
+    assert_eq!(accepted.outcome, NotificationOutcome::Sent);
+    assert_eq!(accepted.attempts, 2, "U, then the identical call again");
+    let refused = &rows[1];
+    assert_eq!(refused.partner_status, "PREPARING");
+    assert_eq!(refused.answer_code.as_deref(), Some("ORDER_STATUS_ILLEGAL"));
+
+    // D-Store saw three verified calls: the U, the identical repeat, the refused PREPARING.
+    assert_eq!(sim.request_times().len(), 3, "{:?}", sim.request_times());
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivered_58_order_walks_an_allowed_journey_to_completed() {
+    let hub = Hub::start().await;
+    let config = daojia_config();
+    let sim = DaojiaSimulator::new(config.clone());
+    let platform = sim.spawn().await.expect("simulator");
+    let connection = hub.daojia_connection(&platform.base_url(), &config).await;
+    let sku = hub.sku("DJ-1", 100, 10).await;
+
+    // 58 books the order (10) before it pushes it to us.
+    let ours = format!("58-{}", Uuid::new_v4().simple());
+    sim.book_order(&ours, 100);
+    let order = hub
+        .place_channel_order(Channel::Daojia, Some(connection), &ours, &[(sku, 1)])
+        .await;
+    eventually(WAIT, "58 has the order completed", || async {
+        sim.status_of(&ours) == Some(DaojiaOrderStatus::Completed)
+    })
+    .await;
+    assert!(sim.refusals().is_empty(), "58 refused {:?}", sim.refusals());
+    let rows = notifications::of_order(hub.pool(), order)
+        .await
+        .expect("rows");
+    let sent: Vec<&str> = rows.iter().map(|r| r.partner_status.as_str()).collect();
+    assert_eq!(sent, ["20", "50", "30", "40", "60"]);
+    assert!(rows.iter().all(|r| r.outcome == NotificationOutcome::Sent));
+    hub.stop().await;
+}

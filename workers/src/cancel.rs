@@ -87,6 +87,24 @@ const CANCELABLE: [OrderStatus; 4] = [
     OrderStatus::PartiallyDelivered,
 ];
 
+/// Who asked for a cancel: it becomes the announced change's source and reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CanceledBy {
+    /// An operator, through the operator API.
+    Operator,
+    /// The order's sales channel (D-Store `pushOrderChange`, 58 `cancelOrder`).
+    Channel,
+}
+
+impl CanceledBy {
+    fn source(self) -> (StatusSource, &'static str) {
+        match self {
+            CanceledBy::Operator => (StatusSource::Operator, "canceled by an operator"),
+            CanceledBy::Channel => (StatusSource::Channel, "canceled by the sales channel"),
+        }
+    }
+}
+
 /// Cancels `order_id` upstream first, then locally.
 pub async fn cancel_order(
     pool: &PgPool,
@@ -94,6 +112,7 @@ pub async fn cancel_order(
     secrets: &SecretBox,
     partner_timeout: Duration,
     order_id: Uuid,
+    by: CanceledBy,
 ) -> Result<CancelOutcome, CancelError> {
     let order = orders::get(pool, order_id)
         .await?
@@ -156,12 +175,13 @@ pub async fn cancel_order(
     let refunded_amount =
         (refunded_minor > 0).then(|| Money::from_minor(refunded_minor, order.currency));
     let change = ParentChange { order, previous };
+    let (source, reason) = by.source();
     parent::announce(
         &mut tx,
         kafka,
         &change,
-        StatusSource::Operator,
-        Some("canceled by an operator"),
+        source,
+        Some(reason),
         refunded_amount,
     )
     .await?;

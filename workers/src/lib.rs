@@ -19,7 +19,7 @@ pub mod registry;
 pub mod scheduler;
 pub mod status_syncer;
 
-pub use cancel::{cancel_order, CancelError, CancelOutcome};
+pub use cancel::{cancel_order, CancelError, CancelOutcome, CanceledBy};
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};
 pub use context::WorkerContext;
 pub use error::{StepError, WorkerError};

@@ -20,7 +20,7 @@ use switchyard_store::StoreError;
 use switchyard_topics::KafkaConfig;
 use uuid::Uuid;
 
-use crate::cancel::{cancel_order, CancelError};
+use crate::cancel::{cancel_order, CancelError, CanceledBy};
 
 #[derive(Clone)]
 struct OperatorState {
@@ -166,6 +166,7 @@ async fn cancel(
         &state.secrets,
         state.partner_timeout,
         id,
+        CanceledBy::Operator,
     )
     .await;
     match canceled {

@@ -20,20 +20,29 @@
 //!   is a transient failure: the runner retries the same call, with the same `requestId`.
 //! - Every call and its answer is in `channel_notifications`; operators read it at
 //!   `GET /admin/v1/orders/{id}/notifications`.
+//! - It also consumes `orders.channel-updates` ([`inbound`]): a channel's cancel runs our
+//!   upstream-first cancel, whose outcome goes back to the channel as a status like any other.
+//!   Both topics are keyed by the order, so an order's updates and statuses stay in order.
 
 mod daojia;
 mod dstore;
+mod inbound;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use sqlx::PgPool;
+use std::time::Duration;
 use switchyard_connections::ConnectionRegistry;
 use switchyard_store::notifications::{self, NewNotification, NotificationOutcome};
 use switchyard_store::orders::{self, Channel, Order};
-use switchyard_topics::events::OrderStatusChanged;
-use switchyard_topics::{Delivery, Handler, HandlerError, KafkaConfig};
+
+use switchyard_store::crypto::SecretBox;
+use switchyard_topics::events::{ChannelOrderUpdate, OrderStatusChanged};
+use switchyard_topics::{
+    decode, CodecError, Consumable, Delivery, Event, Handler, HandlerError, KafkaConfig,
+};
 use uuid::Uuid;
 
 use crate::context::WorkerContext;
@@ -50,13 +59,38 @@ pub struct StatusSyncer {
 struct Shared {
     pool: PgPool,
     kafka: KafkaConfig,
+    secrets: SecretBox,
+    partner_timeout: Duration,
     connections: ConnectionRegistry,
+}
+
+/// What the status-syncer consumes.
+#[derive(Debug, Clone)]
+pub enum SyncerEvent {
+    /// Our order moved: tell its channel.
+    Status(OrderStatusChanged),
+    /// The channel changed the order on its side.
+    Channel(ChannelOrderUpdate),
+}
+
+impl Consumable for SyncerEvent {
+    fn logical_topics() -> Vec<&'static str> {
+        vec![OrderStatusChanged::TOPIC, ChannelOrderUpdate::TOPIC]
+    }
+
+    fn decode(logical_topic: &str, payload: &[u8]) -> Result<Self, CodecError> {
+        if logical_topic == ChannelOrderUpdate::TOPIC {
+            decode::<ChannelOrderUpdate>(payload).map(SyncerEvent::Channel)
+        } else {
+            decode::<OrderStatusChanged>(payload).map(SyncerEvent::Status)
+        }
+    }
 }
 
 impl Worker for StatusSyncer {
     const NAME: &'static str = "status-syncer";
     const DESCRIPTION: &'static str =
-        "tells each order's sales channel its statuses (D-Store notifyOrderChange, 58 updateOrderDetail)";
+        "tells each order's sales channel its statuses (D-Store notifyOrderChange, 58 updateOrderDetail) and runs the channels' cancels";
     type Handler = StatusSyncer;
 
     fn build(ctx: &WorkerContext, _metrics: &WorkerMetrics) -> Result<Self, WorkerError> {
@@ -64,6 +98,8 @@ impl Worker for StatusSyncer {
             shared: Arc::new(Shared {
                 pool: ctx.pool.clone(),
                 kafka: ctx.kafka.clone(),
+                secrets: ctx.secrets.clone(),
+                partner_timeout: Duration::from_millis(ctx.config.partner_timeout_ms),
                 connections: ctx.connections.clone(),
             }),
         })
@@ -75,16 +111,22 @@ impl Worker for StatusSyncer {
 }
 
 impl Handler for StatusSyncer {
-    type Event = OrderStatusChanged;
+    type Event = SyncerEvent;
 
     fn handle(
         &self,
-        event: OrderStatusChanged,
+        event: SyncerEvent,
         _delivery: &Delivery,
     ) -> impl Future<Output = Result<(), HandlerError>> + Send {
         // Boxed as `dyn Future + Send` so `Send` is proven here with concrete lifetimes.
         let handled: Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + '_>> =
-            Box::pin(async move { self.sync(&event).await.map_err(HandlerError::from) });
+            Box::pin(async move {
+                let done = match &event {
+                    SyncerEvent::Status(change) => self.sync(change).await,
+                    SyncerEvent::Channel(update) => inbound::apply(self, update).await,
+                };
+                done.map_err(HandlerError::from)
+            });
         handled
     }
 }

@@ -7,7 +7,7 @@ use switchyard_simulators::dujiao::{DujiaoSimConfig, DujiaoSimulator, SimSwitche
 use switchyard_store::mappings::Fulfiller;
 use switchyard_store::orders::OrderStatus;
 use switchyard_store::procurement::ProcurementStatus;
-use switchyard_workers::{cancel_order, CancelError};
+use switchyard_workers::{cancel_order, CancelError, CanceledBy};
 
 use switchyard_topics::events::{self, OrderStatusChanged, StatusSource};
 
@@ -77,6 +77,7 @@ async fn an_upstream_refusal_refuses_the_local_cancel() {
         &hub.secrets,
         Duration::from_secs(5),
         order,
+        CanceledBy::Operator,
     )
     .await;
     match refused {
@@ -114,6 +115,7 @@ async fn an_upstream_that_agrees_lets_the_order_cancel() {
         &hub.secrets,
         Duration::from_secs(5),
         order,
+        CanceledBy::Operator,
     )
     .await
     .expect("canceled");
@@ -139,7 +141,8 @@ async fn an_upstream_that_agrees_lets_the_order_cancel() {
             &hub.kafka,
             &hub.secrets,
             Duration::from_secs(5),
-            order
+            order,
+            CanceledBy::Operator,
         )
         .await,
         Err(CancelError::NotCancelable(_))

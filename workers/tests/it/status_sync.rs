@@ -2,14 +2,21 @@
 //! over HTTP checking signatures and transitions: a delivered order is told to its channel, step
 //! by step, in order, once each.
 
+use std::time::Duration;
 use switchyard_partners::daojia::DaojiaOrderStatus;
 use switchyard_partners::dstore::wire::DstoreResult;
 use switchyard_partners::dstore::{DstorePrivateKey, DstorePublicKey, NotifyOrderStatus};
+
 use switchyard_simulators::daojia::{DaojiaSimulator, DaojiaSimulatorConfig};
 use switchyard_simulators::dstore::{DstoreSimulator, DstoreSimulatorConfig};
+use switchyard_simulators::dujiao::{DujiaoSimConfig, DujiaoSimulator};
+use switchyard_store::mappings::Fulfiller;
 use switchyard_store::notifications::{self, NotificationOutcome};
 use switchyard_store::orders::{self, Channel, OrderStatus};
+use switchyard_store::procurement::ProcurementStatus;
 use switchyard_testkit::eventually;
+use switchyard_topics::events::{self, ChannelOrderUpdate, ChannelUpdateKind};
+use switchyard_topics::{encode, EventMeta};
 use uuid::Uuid;
 
 use http::StatusCode;
@@ -189,5 +196,78 @@ async fn a_delivered_58_order_walks_an_allowed_journey_to_completed() {
     let sent: Vec<&str> = rows.iter().map(|r| r.partner_status.as_str()).collect();
     assert_eq!(sent, ["20", "50", "30", "40", "60"]);
     assert!(rows.iter().all(|r| r.outcome == NotificationOutcome::Sent));
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_58_cancel_before_fulfilment_cancels_upstream_first_and_58_hears_70() {
+    let hub = Hub::start().await;
+    let config = daojia_config();
+    let platform_sim = DaojiaSimulator::new(config.clone());
+    let platform = platform_sim.spawn().await.expect("58 simulator");
+    let channel = hub.daojia_connection(&platform.base_url(), &config).await;
+    let site = DujiaoSimulator::new(DujiaoSimConfig::default().with_credential(
+        "key-b",
+        "secret-of-b",
+        10_000,
+    ));
+    let upstream = site.spawn().await.expect("upstream site");
+    let to_b = hub
+        .dujiao_connection("b", &upstream.base_url(), "key-b", "secret-of-b")
+        .await;
+    let sku = hub.sku("FROM-B-58", 100, -1).await;
+    hub.map(
+        sku,
+        Fulfiller::DujiaoUpstream {
+            connection_id: to_b,
+            upstream_product_id: None,
+            upstream_sku_id: 12,
+        },
+    )
+    .await;
+    let ours = format!("58-{}", Uuid::new_v4().simple());
+    platform_sim.book_order(&ours, 100);
+    let order = hub
+        .place_channel_order(Channel::Daojia, Some(channel), &ours, &[(sku, 1)])
+        .await;
+    eventually(WAIT, "the upstream order is placed", || async {
+        hub.subs(order).await.first().map(|s| s.status) == Some(ProcurementStatus::Accepted)
+    })
+    .await;
+
+    // 58 pushes cancelOrder; the ingress writes this event (its push handling is tested there).
+    let update = ChannelOrderUpdate {
+        channel: events::Channel::Daojia,
+        channel_order_id: ours.clone(),
+        order_id: None,
+        kind: ChannelUpdateKind::CancelRequested,
+        channel_status: Some("cancelOrder".into()),
+        refund_amount: None,
+        reason: Some("customer changed their mind".into()),
+        channel_request_id: None,
+        received_at: chrono::Utc::now().timestamp_millis(),
+    };
+    let encoded = encode(&hub.kafka, &update, EventMeta::new()).expect("encode");
+    hub.producer
+        .send(&encoded, Duration::from_secs(10))
+        .await
+        .expect("produce");
+
+    hub.wait_for(order, OrderStatus::Canceled, WAIT).await;
+    eventually(WAIT, "58 hears 70", || async {
+        platform_sim.status_of(&ours) == Some(DaojiaOrderStatus::Cancelled)
+    })
+    .await;
+    assert!(
+        platform_sim.refusals().is_empty(),
+        "{:?}",
+        platform_sim.refusals()
+    );
+    assert_eq!(hub.subs(order).await[0].status, ProcurementStatus::Canceled);
+    assert_eq!(
+        site.balance("key-b"),
+        Some(10_000),
+        "the upstream refunded us"
+    );
     hub.stop().await;
 }

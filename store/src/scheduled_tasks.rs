@@ -57,13 +57,23 @@ pub async fn schedule(
     Ok(())
 }
 
-/// Removes task (job, key) if it exists (the event it waited for happened); true when it did.
-pub async fn cancel(executor: impl PgExecutor<'_>, job: &str, key: &str) -> StoreResult<bool> {
-    let done = sqlx::query("delete from scheduled_tasks where job = $1 and task_key = $2")
-        .bind(job)
-        .bind(key)
-        .execute(executor)
-        .await?;
+/// Creates task (job, key) due at `due_at` unless it exists (a periodic task that, once there,
+/// keeps itself scheduled); true when it was created.
+pub async fn ensure(
+    executor: impl PgExecutor<'_>,
+    job: &str,
+    key: &str,
+    due_at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "insert into scheduled_tasks (job, task_key, due_at) values ($1, $2, $3)
+         on conflict (job, task_key) do nothing",
+    )
+    .bind(job)
+    .bind(key)
+    .bind(due_at)
+    .execute(executor)
+    .await?;
     Ok(done.rows_affected() > 0)
 }
 

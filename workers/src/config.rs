@@ -28,6 +28,9 @@ pub struct WorkersConfig {
     pub poll_interval_ms: u64,
     /// Due rows taken per poll.
     pub poll_batch: i64,
+    /// How often each WDT connection's shipments are pulled (`logistics.sync.query`, looping
+    /// until empty), scaled by `time_scale`.
+    pub wdt_logistics_interval_secs: u64,
     /// Relaying callbacks to downstream Dujiao-Next sites.
     pub relay: RelayConfig,
     /// Vending dispense and query-back.
@@ -43,6 +46,7 @@ impl Default for WorkersConfig {
             claim_lease_secs: 60,
             poll_interval_ms: 200,
             poll_batch: 50,
+            wdt_logistics_interval_secs: 300,
             relay: RelayConfig::default(),
             vending: VendingConfig::default(),
         }
@@ -155,6 +159,11 @@ impl WorkersConfig {
             lease: self.claim_lease(),
             batch: self.poll_batch,
         }
+    }
+
+    /// The WDT logistics pull's interval after scaling.
+    pub fn wdt_logistics_interval(&self) -> Duration {
+        self.scaled(Duration::from_secs(self.wdt_logistics_interval_secs))
     }
 
     /// The claim lease after scaling.

@@ -61,6 +61,8 @@ pub enum StatusSource {
     Channel,
     ExpirySweeper,
     Operator,
+    /// Appended (readers of older versions do not know it): the WDT logistics pull.
+    StatusSyncer,
 }
 
 /// Our order moved to a new status (`orders.status-changed`).

@@ -1,7 +1,7 @@
 //! One trace per order: the runner's span for an event continues the trace of the producer's
 //! `traceparent` header, and names the worker, topic, partition, offset and event id.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::TracerProvider as _;
@@ -15,16 +15,26 @@ use crate::common::*;
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_SPAN_ID: &str = "00f067aa0ba902b7";
 
-// One thread: the subscriber is this thread's default, and the runner's tasks run here.
-#[tokio::test(flavor = "current_thread")]
+/// The process-wide subscriber exporting to memory. Global, not a thread's default: other tests
+/// of this binary run concurrently, and a callsite first seen without a subscriber can be
+/// cached as uninteresting for a thread-scoped one. Spans are told apart by their topic.
+fn exporter() -> &'static (InMemorySpanExporter, SdkTracerProvider) {
+    static EXPORTER: OnceLock<(InMemorySpanExporter, SdkTracerProvider)> = OnceLock::new();
+    EXPORTER.get_or_init(|| {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        (exporter, provider)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_event_span_continues_the_producers_trace() {
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (exporter, provider) = exporter();
 
     let config = test_config();
     ensure_topics(&config).await.unwrap();
@@ -63,11 +73,22 @@ async fn the_event_span_continues_the_producers_trace() {
     running.await.unwrap().unwrap();
     provider.force_flush().unwrap();
 
+    let topic = format!("{}stock.changed", config.topic_prefix);
     let spans = exporter.get_finished_spans().unwrap();
     let span = spans
         .iter()
-        .find(|span| span.name == "event")
-        .expect("an `event` span was exported");
+        .filter(|span| span.name == "event")
+        .find(|span| {
+            span.attributes
+                .iter()
+                .any(|kv| kv.key.as_str() == "topic" && kv.value.to_string() == topic)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no `event` span among {:?}",
+                spans.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+            )
+        });
     assert_eq!(span.span_context.trace_id().to_string(), TRACE_ID);
     assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN_ID);
     let attribute = |key: &str| {

@@ -11,10 +11,12 @@ use switchyard_partners::qimen::{TradeList, WdtTradeStatus};
 use switchyard_store::mappings::{self, Fulfiller};
 use switchyard_store::orders::Order;
 use switchyard_store::procurement::{CoveredLine, ProcurementOrder, ProcurementStatus};
+use switchyard_store::scheduled_tasks;
 
 use super::attempt::{AttemptResult, PartnerFailure};
 use super::place::Placer;
 use crate::error::StepError;
+use crate::status_syncer::logistics;
 
 /// Pushes the sub-order as one paid trade.
 pub async fn place(
@@ -74,12 +76,20 @@ pub async fn place(
         Err(why) => return Ok(failed("invalid_request", why)),
     };
     Ok(match client.trade_push(&trades, true).await {
-        Ok(answer) if answer.code == 0 => AttemptResult::Placed {
-            status: ProcurementStatus::Accepted,
-            upstream_order_id: Some(sub.idempotency_key.clone()),
-            upstream_order_no: None,
-            amount_minor: Some(paid),
-        },
+        Ok(answer) if answer.code == 0 => {
+            // Shipping news comes from the connection's logistics pull: make sure it runs.
+            let first_pull = chrono::Utc::now()
+                + chrono::Duration::from_std(placer.config().wdt_logistics_interval())
+                    .unwrap_or_else(|_| chrono::Duration::minutes(5));
+            scheduled_tasks::ensure(
+                placer.pool(),
+                logistics::JOB,
+                &connection_id.to_string(),
+                first_pull,
+            )
+            .await?;
+            placed(sub, paid)
+        }
         Ok(answer) => failed(
             &answer.code.to_string(),
             format!(
@@ -89,6 +99,15 @@ pub async fn place(
         ),
         Err(error) => AttemptResult::Failed(PartnerFailure::from(&error)),
     })
+}
+
+fn placed(sub: &ProcurementOrder, paid: i64) -> AttemptResult {
+    AttemptResult::Placed {
+        status: ProcurementStatus::Accepted,
+        upstream_order_id: Some(sub.idempotency_key.clone()),
+        upstream_order_no: None,
+        amount_minor: Some(paid),
+    }
 }
 
 fn failed(code: &str, message: impl Into<String>) -> AttemptResult {

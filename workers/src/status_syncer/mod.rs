@@ -13,6 +13,8 @@
 //!   intermediate steps first, in order; the total is never sent, so it never changes after
 //!   payment. A status no journey allows from where the order is at 58 is never sent.
 //! - **Dujiao downstream** orders: nothing; the callback-relayer tells those sites.
+//! - **WDT logistics** ([`logistics`]): a scheduled pull per WDT connection marks shipped
+//!   sub-orders delivered with their tracking number, then acknowledges them.
 //! - Answers: success is recorded `sent`. A partner refusal (D-Store `F`, a 58 error code, an
 //!   answer whose signature does not verify, a malformed answer) is recorded `refused` with the
 //!   partner's code and reason: an exception for an operator, and the order's later statuses wait
@@ -27,6 +29,7 @@
 mod daojia;
 mod dstore;
 mod inbound;
+pub mod logistics;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -49,6 +52,7 @@ use crate::context::WorkerContext;
 use crate::error::{StepError, WorkerError};
 use crate::kit::Worker;
 use crate::metrics::WorkerMetrics;
+use crate::scheduler::Job;
 
 /// The status-syncer worker and its handler (cheap to clone).
 #[derive(Clone)]
@@ -61,6 +65,7 @@ struct Shared {
     kafka: KafkaConfig,
     secrets: SecretBox,
     partner_timeout: Duration,
+    logistics_interval: Duration,
     connections: ConnectionRegistry,
 }
 
@@ -100,6 +105,7 @@ impl Worker for StatusSyncer {
                 kafka: ctx.kafka.clone(),
                 secrets: ctx.secrets.clone(),
                 partner_timeout: Duration::from_millis(ctx.config.partner_timeout_ms),
+                logistics_interval: ctx.config.wdt_logistics_interval(),
                 connections: ctx.connections.clone(),
             }),
         })
@@ -107,6 +113,12 @@ impl Worker for StatusSyncer {
 
     fn handler(&self) -> StatusSyncer {
         self.clone()
+    }
+
+    fn jobs(&self) -> Vec<Job> {
+        vec![Job::Tasks(Arc::new(logistics::LogisticsPull(Arc::clone(
+            &self.shared,
+        ))))]
     }
 }
 

@@ -4,6 +4,7 @@
 //! operator's exception with its reason; transient gateway trouble is retried and places once.
 
 use switchyard_domain::{Currency, Money};
+use switchyard_partners::qimen::wire::LogisticsSyncItem;
 use switchyard_partners::qimen::WdtTradeStatus;
 use switchyard_simulators::faults::FaultSettings;
 use switchyard_simulators::qimen::{QimenSimulator, QimenSimulatorConfig};
@@ -173,5 +174,57 @@ async fn transient_gateway_failures_are_retried_and_the_trade_is_pushed_once() {
         Some(sub.idempotency_key.as_str())
     );
     assert_eq!(hub.status(order).await, OrderStatus::Procuring);
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shipment_pulled_from_wdt_delivers_the_sub_order_and_is_acknowledged_once() {
+    let (hub, erp, _http, sku) = wdt_hub().await;
+    let order = hub.place_order(&[(sku, 1)]).await;
+    wait_for_sub(&hub, order, ProcurementStatus::Accepted).await;
+    let sub = hub.subs(order).await.remove(0);
+
+    // The ERP ships the trade: the next pull reports it.
+    erp.add_pending_shipment(LogisticsSyncItem {
+        rec_id: 77,
+        tid: sub.idempotency_key.clone(),
+        logistics_no: "SF1234567890".into(),
+        logistics_type: 1,
+        consign_time: "2026-12-03 10:00:00".into(),
+        oids: format!("{}-1", sub.idempotency_key),
+        logistics_name: "SF Express".into(),
+        sync_status: 0,
+    });
+    hub.wait_for(order, OrderStatus::Delivered, WAIT).await;
+    let sub = hub.subs(order).await.remove(0);
+    assert_eq!(sub.status, ProcurementStatus::Fulfilled);
+    let content = sub.delivery_content.expect("delivery content");
+    assert_eq!(content["logistics_no"], "SF1234567890");
+    assert_eq!(content["logistics_name"], "SF Express");
+
+    let acked = eventually(WAIT, "the shipment acknowledged", || async {
+        let acks = erp.logistics_acks();
+        (!acks.is_empty()).then_some(acks)
+    })
+    .await;
+    assert_eq!(acked.len(), 1);
+    assert_eq!((acked[0].rec_id, acked[0].status), (77, 0));
+    assert!(erp.pending_shipments().is_empty());
+
+    // The next pull finds nothing: wait until the connection's task has run again.
+    let due = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>(
+            "select due_at from scheduled_tasks where job = 'wdt-logistics'",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("the pull is scheduled")
+    };
+    let before = due(hub.pool().clone()).await;
+    eventually(WAIT, "another pull ran", || async {
+        due(hub.pool().clone()).await > before
+    })
+    .await;
+    assert_eq!(erp.logistics_acks().len(), 1, "acknowledged once");
     hub.stop().await;
 }

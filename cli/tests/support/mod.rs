@@ -211,5 +211,3 @@ impl Drop for Proc {
         self.kill_hard();
     }
 }
-
-

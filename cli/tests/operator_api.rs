@@ -65,6 +65,21 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("POST", "/admin/v1/skus", "/admin/v1/skus"),
     ("PUT", "/admin/v1/skus/{id}/stock", "/admin/v1/skus/1/stock"),
+    (
+        "GET",
+        "/admin/v1/channel-products",
+        "/admin/v1/channel-products",
+    ),
+    (
+        "POST",
+        "/admin/v1/channel-products",
+        "/admin/v1/channel-products",
+    ),
+    (
+        "DELETE",
+        "/admin/v1/channel-products/{id}",
+        "/admin/v1/channel-products/1",
+    ),
     ("GET", "/admin/v1/connections", "/admin/v1/connections"),
     ("POST", "/admin/v1/connections", "/admin/v1/connections"),
     (

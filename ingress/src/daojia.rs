@@ -3,8 +3,11 @@
 //! Contract: the form is verified against the secret of an active `daojia` connection (several
 //! may be active during a key rotation: any one that verifies wins) — missing field 400, bad
 //! signature 401, timestamp outside the window 403, unknown `funId` or bad `daojiaJson` 400, each
-//! as `{code, msg}` with the same HTTP status, nothing produced. `createOrder` stores the order once
-//! per 58 `orderId` (phone and address only in `order_contacts`) and produces one `OrderAccepted`;
+//! as `{code, msg}` with the same HTTP status, nothing produced. `createOrder` resolves every line's
+//! `goodsId` to our SKU through the connection's channel product mappings (one query per order); a
+//! line that does not resolve is `{code: 400, msg}` naming the line, nothing stored or produced.
+//! Otherwise the order is stored once per 58 `orderId` (phone and address only in
+//! `order_contacts`) and produces one `OrderAccepted`;
 //! `cancelOrder` produces one `ChannelOrderUpdate`. A repeated push gets the first answer and
 //! produces nothing. Not durable → 503 `code` 503 (58 retries or reassigns), never `code` 200.
 
@@ -29,6 +32,7 @@ use switchyard_topics::events::{
 use uuid::Uuid;
 
 use crate::answer::{daojia_code, Partner};
+use crate::channel_lines;
 use crate::deliver::{answer_once, replay};
 use crate::dujiao::ACCEPTED_CHANNEL;
 use crate::state::{now_millis, traceparent, AppState};
@@ -114,23 +118,49 @@ async fn create_order(
         );
     }
     let currency = order.total_price.currency;
+    let goods: Vec<&str> = order
+        .order_details
+        .iter()
+        .map(|detail| detail.goods_id.as_str())
+        .collect();
+    if goods.is_empty() {
+        return refuse(
+            state,
+            &PushRejection::InvalidOrder("orderDetails is empty".to_owned()),
+        );
+    }
+    let skus = match channel_lines::resolve(&state.pool, connection_id, &goods).await {
+        Ok(Ok(skus)) => skus,
+        Ok(Err(unmapped)) => {
+            tracing::warn!(
+                line = unmapped.line,
+                connection = connection_id,
+                "daojia createOrder: a line maps to no SKU; refused"
+            );
+            return refuse(
+                state,
+                &PushRejection::UnmappedGoods(unmapped.reason("goodsId")),
+            );
+        }
+        Err(error) => return unavailable(state, &error),
+    };
     let mut items = Vec::new();
     let mut lines = Vec::new();
-    for detail in &order.order_details {
+    for (detail, sku) in order.order_details.iter().zip(skus) {
         let quantity = i32::try_from(detail.goods_number)
             .unwrap_or(i32::MAX)
             .max(1);
         items.push(NewOrderItem {
-            sku_id: None,
-            channel_item_id: Some(detail.goods_id.clone()),
+            sku_id: Some(sku.sku_id),
+            channel_item_id: Some(detail.goods_id.trim().to_owned()),
             title: None,
             quantity,
             unit_price_minor: detail.goods_price.amount_minor,
             manual_form_data: None,
         });
         lines.push(OrderLine {
-            sku_id: detail.goods_id.clone(),
-            sku_code: detail.goods_id.clone(),
+            sku_id: sku.sku_id.to_string(),
+            sku_code: sku.sku_code,
             quantity,
             unit_price: Money::from_minor(detail.goods_price.amount_minor, currency),
         });

@@ -11,6 +11,7 @@
 mod answer;
 mod app;
 mod callback_url;
+mod channel_lines;
 mod config;
 mod daojia;
 mod deliver;

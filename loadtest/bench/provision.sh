@@ -4,7 +4,8 @@
 #   - a downstream Dujiao user with an approved credential, a large wallet and an unlimited SKU;
 #   - a dujiao_upstream connection that signs callbacks with loadtest-upstream / its secret;
 #   - a dstore connection (Client-Id loadtest-dstore, the public test key pair in loadtest/keys/);
-#   - a daojia connection with the loadtest push secret.
+#   - a daojia connection with the loadtest push secret;
+#   - channel product mappings: D-Store posProductId <sku id> and 58 goodsId CLEANING-2H → the SKU.
 # Prints the `loadtest` flags for the issued Dujiao credential and the SKU (D-Store orders name
 # our SKU id as posProductId), and the credential secret to export (the hub shows it only once).
 #
@@ -63,9 +64,14 @@ dstore=$(jq -n --arg pid "$$" --rawfile public "$KEYS/dstore_test_public.pem" \
     api_key: "loadtest-dstore", settings: {dstore_public_key: $public}, secret: $private}')
 daojia=$(jq -n --arg pid "$$" '{kind: "daojia", status: "active", name: "loadtest-daojia-\($pid)", base_url: "https://daojia.example.test",
   secret: "loadtest-daojia-secret"}')
-for connection in "$upstream" "$dstore" "$daojia"; do
-  call POST /admin/v1/connections "$connection" >/dev/null
-done
+call POST /admin/v1/connections "$upstream" >/dev/null
+dstore_id=$(call POST /admin/v1/connections "$dstore" | jq -r .id)
+daojia_id=$(call POST /admin/v1/connections "$daojia" | jq -r .id)
+# Channel product mappings: every D-Store / 58 line must name a mapped product or is refused.
+call POST /admin/v1/channel-products \
+  "{\"channel\":\"dstore\",\"connection_id\":$dstore_id,\"channel_product_id\":\"$sku\",\"sku_id\":$sku}" >/dev/null
+call POST /admin/v1/channel-products \
+  "{\"channel\":\"daojia\",\"connection_id\":$daojia_id,\"channel_product_id\":\"CLEANING-2H\",\"sku_id\":$sku}" >/dev/null
 
 echo "--dujiao-key $(jq -r .api_key <<<"$credential") --dujiao-sku $sku --dstore-product $sku$sites_flag"
 echo "export LOADTEST_DUJIAO_SECRET=$(jq -r .secret <<<"$credential")"

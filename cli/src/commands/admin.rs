@@ -14,6 +14,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
+use super::channel_products::{self, ChannelProductCommand};
 use super::client::{ClientArgs, OperatorClient};
 use crate::settings::Settings;
 
@@ -216,6 +217,9 @@ pub enum AdminCommand {
     },
     /// How many acknowledged events still wait in the ingress spool.
     Spool,
+    /// Channel product mappings: a D-Store `posProductId` or 58 `goodsId` → our SKU.
+    #[command(subcommand)]
+    ChannelProducts(ChannelProductCommand),
 }
 
 /// One HTTP call to make.
@@ -394,6 +398,10 @@ fn to_call(command: AdminCommand) -> anyhow::Result<Call> {
             )
         }
         Spool => Call::get("/admin/v1/spool".into()),
+        ChannelProducts(command) => {
+            let (method, path, body) = channel_products::to_call(command);
+            Call { method, path, body }
+        }
     })
 }
 

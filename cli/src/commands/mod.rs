@@ -2,6 +2,7 @@
 //! `procurement` share; [`run`] dispatches.
 
 pub mod admin;
+pub mod channel_products;
 pub mod client;
 pub mod config;
 pub mod migrate;

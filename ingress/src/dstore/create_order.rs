@@ -2,9 +2,10 @@
 //!
 //! Contract: verified and parsed (see `session`); `requestOrderId` is the idempotency key: the
 //! order is stored once per (`dstore`, requestOrderId) and one `OrderAccepted` is produced; a
-//! repeat gets the first answer (re-signed, same `posOrderId`) and produces nothing. Lines name our
-//! SKU ids as `posProductId` (what `syncProduct` publishes); an unknown product is
-//! `F`/`PARAM_ILLEGAL`. The customer (personal data) goes to `order_contacts` only — never into
+//! repeat gets the first answer (re-signed, same `posOrderId`) and produces nothing. Every line's
+//! `posProductId` is resolved to our SKU through the connection's channel product mappings (one
+//! query per order); an order with a line that does not resolve is `F`/`PARAM_ILLEGAL` naming the
+//! line — nothing stored, nothing produced. The customer (personal data) goes to `order_contacts` only — never into
 //! the event or logs. If the order or its event cannot be made durable within the budget, the
 //! answer is `U`/`UNKNOWN_EXCEPTION` (D-Store retries, then asks `inquireOrderDetail`).
 
@@ -17,11 +18,12 @@ use switchyard_partners::dstore::wire::{paths, CreateOrderRequest, DstoreResult}
 use switchyard_store::orders::{
     self, Channel as StoreChannel, NewOrder, NewOrderItem, OrderContact,
 };
-use switchyard_store::{catalog, Currency};
+use switchyard_store::Currency;
 use switchyard_topics::events::{Channel, Money, OrderAccepted, OrderLine};
 use uuid::Uuid;
 
 use super::session::{param_illegal, verify};
+use crate::channel_lines;
 use crate::deliver::answer_once;
 use crate::dujiao::ACCEPTED_CHANNEL;
 use crate::state::{traceparent, AppState};
@@ -64,19 +66,26 @@ pub(crate) async fn create_order(
         state.metrics.count(ENDPOINT, "unavailable");
         caller.unknown()
     };
+    let ids: Vec<&str> = request
+        .order_products
+        .iter()
+        .map(|product| product.pos_product_id.as_str())
+        .collect();
+    let skus = match channel_lines::resolve(&state.pool, caller.connection_id, &ids).await {
+        Ok(Ok(skus)) => skus,
+        Ok(Err(unmapped)) => {
+            tracing::warn!(
+                line = unmapped.line,
+                connection = caller.connection_id,
+                "dstore createOrder: a line maps to no SKU; refused"
+            );
+            return illegal(&unmapped.reason("posProductId"));
+        }
+        Err(error) => return unavailable(&error),
+    };
     let mut items = Vec::new();
     let mut lines = Vec::new();
-    for product in &request.order_products {
-        let sku = match product.pos_product_id.parse::<i64>() {
-            Ok(id) => match catalog::sku(&state.pool, id).await {
-                Ok(sku) => sku,
-                Err(error) => return unavailable(&error),
-            },
-            Err(_) => None,
-        };
-        let Some(sku) = sku else {
-            return illegal("unknown posProductId");
-        };
+    for (product, sku) in request.order_products.iter().zip(skus) {
         let (Ok(quantity), true) = (i32::try_from(product.quantity), product.quantity > 0) else {
             return illegal("quantity must be positive");
         };
@@ -85,16 +94,16 @@ pub(crate) async fn create_order(
             .as_ref()
             .map_or(sku.price_minor, |price| price.value);
         items.push(NewOrderItem {
-            sku_id: Some(sku.id),
-            channel_item_id: Some(product.pos_product_id.clone()),
+            sku_id: Some(sku.sku_id),
+            channel_item_id: Some(product.pos_product_id.trim().to_owned()),
             title: None,
             quantity,
             unit_price_minor: unit_price,
             manual_form_data: None,
         });
         lines.push(OrderLine {
-            sku_id: sku.id.to_string(),
-            sku_code: sku.sku_code.clone(),
+            sku_id: sku.sku_id.to_string(),
+            sku_code: sku.sku_code,
             quantity,
             unit_price: Money::from_minor(unit_price, currency),
         });

@@ -1,5 +1,5 @@
 //! The ingress's operator routes (`/admin/v1/...`): accounts, credentials, wallets, catalog,
-//! partner connections and the spool, JSON over the admin listener.
+//! channel product mappings, partner connections and the spool, JSON over the admin listener.
 //!
 //! Contract: the routes carry no authentication of their own; the process mounts them with the
 //! workers' routes under the one token guard of `switchyard_runtime::operator` (401 without the
@@ -10,10 +10,11 @@
 
 mod accounts;
 mod catalog;
+mod channel_products;
 mod connections;
 
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use http::StatusCode;
 pub(crate) use switchyard_runtime::operator::problem;
@@ -48,6 +49,14 @@ pub(crate) fn routes(state: AppState) -> Router {
         )
         .route("/admin/v1/skus", post(catalog::create_sku))
         .route("/admin/v1/skus/{id}/stock", put(catalog::set_stock))
+        .route(
+            "/admin/v1/channel-products",
+            get(channel_products::list).post(channel_products::create),
+        )
+        .route(
+            "/admin/v1/channel-products/{id}",
+            delete(channel_products::delete),
+        )
         .route(
             "/admin/v1/connections",
             get(connections::list).post(connections::create),

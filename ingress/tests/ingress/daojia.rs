@@ -33,7 +33,9 @@ async fn push(h: &Harness, form: String) -> (StatusCode, Value) {
 #[tokio::test]
 async fn a_pushed_order_and_its_cancellation_each_produce_one_event_even_when_repeated() {
     let h = Harness::start().await;
-    h.connection("daojia", None, json!({}), SECRET).await;
+    let connection = h.connection("daojia", None, json!({}), SECRET).await;
+    let (_, sku) = h.sku(8_800, "CNY", -1).await;
+    h.channel_product("daojia", connection, "G1", sku).await;
     let form = daojia_form(SECRET, "createOrder", &order_json("58-1"), &millis_now());
     let (status, answer) = push(&h, form.clone()).await;
     assert_eq!(status, StatusCode::OK, "{answer}");

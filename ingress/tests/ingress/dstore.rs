@@ -12,21 +12,25 @@ use crate::signing::{
 
 const CLIENT_ID: &str = "2022-DSTORE-TEST";
 
-async fn setup() -> (Harness, i64) {
+/// An ingress with an active D-Store connection and a SKU mapped from `posProductId` = its id.
+pub(crate) async fn setup() -> (Harness, i64) {
     let h = Harness::start().await;
     let pos_key = crate::signing::dstore_private_pem();
-    h.connection(
-        "dstore",
-        Some(CLIENT_ID),
-        json!({ "dstore_public_key": dstore_public_pem() }),
-        &pos_key,
-    )
-    .await;
+    let connection = h
+        .connection(
+            "dstore",
+            Some(CLIENT_ID),
+            json!({ "dstore_public_key": dstore_public_pem() }),
+            &pos_key,
+        )
+        .await;
     let (_, sku_id) = h.sku(1_500, "SGD", -1).await;
+    h.channel_product("dstore", connection, &sku_id.to_string(), sku_id)
+        .await;
     (h, sku_id)
 }
 
-fn signed_headers(path: &str, body: &[u8]) -> Vec<(&'static str, String)> {
+pub(crate) fn signed_headers(path: &str, body: &[u8]) -> Vec<(&'static str, String)> {
     let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
     let signature = dstore_signature("POST", path, CLIENT_ID, &time, body);
     vec![
@@ -40,7 +44,7 @@ fn signed_headers(path: &str, body: &[u8]) -> Vec<(&'static str, String)> {
 }
 
 /// Sends a signed request; asserts the answer is signed by our POS key; returns its JSON.
-async fn call(h: &Harness, path: &str, body: &[u8]) -> (StatusCode, Value) {
+pub(crate) async fn call(h: &Harness, path: &str, body: &[u8]) -> (StatusCode, Value) {
     let (status, headers, answer) = h
         .send(
             Method::POST,
@@ -70,7 +74,7 @@ async fn call(h: &Harness, path: &str, body: &[u8]) -> (StatusCode, Value) {
     (status, json_of(&answer))
 }
 
-fn create_body(request_order_id: &str, sku_id: i64) -> Vec<u8> {
+pub(crate) fn create_body(request_order_id: &str, sku_id: i64) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "requestOrderId": request_order_id, "posAccountId": "acc-1", "posStoreId": "store-1",
         "serviceType": "PICKUP", "customer": {"name": "Alice", "phone": "+6590000000"},

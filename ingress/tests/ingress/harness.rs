@@ -323,6 +323,28 @@ impl Harness {
         body["id"].as_i64().expect("connection id")
     }
 
+    /// Maps `channel_product_id` arriving through `connection_id` to `sku_id`; returns its id.
+    pub async fn channel_product(
+        &self,
+        channel: &str,
+        connection_id: i64,
+        channel_product_id: &str,
+        sku_id: i64,
+    ) -> i64 {
+        let (status, body) = self
+            .operator(
+                reqwest::Method::POST,
+                "/admin/v1/channel-products",
+                Some(json!({
+                    "channel": channel, "connection_id": connection_id,
+                    "channel_product_id": channel_product_id, "sku_id": sku_id
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().expect("mapping id")
+    }
+
     /// Sends a request and returns status, headers and body.
     pub async fn send(
         &self,

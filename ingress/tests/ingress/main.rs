@@ -2,6 +2,7 @@
 //! test and a real Kafka-protocol broker (tansu). Requests are signed by the tests themselves.
 
 mod callback;
+mod channel_products;
 mod daojia;
 mod delivery_read;
 mod dstore;

@@ -133,7 +133,7 @@ fn daojia_order(seq: u64, order_id: String) -> Value {
     let begin = Utc::now() + ChronoDuration::hours(2);
     let price = Money::from_minor(12_000, Currency::CNY);
     to_value(DaojiaOrder {
-        order_id,
+        order_id: order_id.into(),
         user_mobile: Personal::new("13800000000".into()),
         city_id: Some(1),
         city_name: Some("Beijing".into()),

@@ -5,8 +5,10 @@
 //! `daojiaSig`. [`PushVerifier::verify`] checks, in order: every field present, signature
 //! (constant-time), timestamp within the window (**Switchyard:** ±10 min, epoch ms, epoch s or
 //! `yyyy-MM-dd HH:mm:ss` GMT+8 accepted), known `funId`, decodable order — and only then parses
-//! `daojiaJson` into typed structs. Each refusal has its own answer `code` (**Switchyard:** 400
-//! bad request, 401 bad signature, 403 timestamp outside the window). `userMobile`,
+//! `daojiaJson` into typed structs. Ids (`orderId`, `goodsId`, `cityId`) are read from JSON
+//! numbers or strings ([`DaojiaId`]); amounts are yuan on the wire and [`Money`] in fen inside.
+//! Each refusal has its own answer `code` (**Switchyard:** 400 bad request — also a line whose
+//! `goodsId` maps to no product — 401 bad signature, 403 timestamp outside the window). `userMobile`,
 //! `serviceAddress`, `lng`, `lat` and `remark` are [`Personal`]: never in `Debug` or logs.
 
 use std::time::Duration;
@@ -15,6 +17,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use super::id::{int_or_string, DaojiaId};
 use super::personal::Personal;
 use super::sign::verify_push_sign;
 use crate::qimen::error::describe_json_error;
@@ -61,8 +64,8 @@ impl std::fmt::Debug for DaojiaPushForm {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DaojiaOrderDetail {
-    /// 58's goods id.
-    pub goods_id: String,
+    /// 58's goods id (a JSON number or string); mapped to our SKU by the ingress.
+    pub goods_id: DaojiaId,
     /// Quantity.
     pub goods_number: u32,
     /// Unit price (CNY).
@@ -74,12 +77,12 @@ pub struct DaojiaOrderDetail {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DaojiaOrder {
-    /// 58's order id: the idempotency key of the push.
-    pub order_id: String,
+    /// 58's order id (a JSON number or string): the idempotency key of the push.
+    pub order_id: DaojiaId,
     /// Customer phone.
     pub user_mobile: Personal<String>,
-    /// City id.
-    #[serde(default)]
+    /// City id (a JSON number or numeric string).
+    #[serde(default, deserialize_with = "int_or_string")]
     pub city_id: Option<i64>,
     /// City name.
     #[serde(default)]
@@ -115,8 +118,8 @@ pub struct DaojiaOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DaojiaCancellation {
-    /// 58's order id.
-    pub order_id: String,
+    /// 58's order id (a JSON number or string).
+    pub order_id: DaojiaId,
     /// Why it was cancelled.
     #[serde(default)]
     pub cancel_reason: Option<String>,
@@ -165,6 +168,9 @@ pub enum PushRejection {
     /// `daojiaJson` does not hold a valid order (detail names the field, never its value).
     #[error("invalid daojiaJson: {0}")]
     InvalidOrder(String),
+    /// A line's `goodsId` maps to none of the provider's products (detail names the line).
+    #[error("unknown goods: {0}")]
+    UnmappedGoods(String),
 }
 
 impl PushRejection {
@@ -176,7 +182,8 @@ impl PushRejection {
             Self::MissingField(_)
             | Self::MalformedTimestamp
             | Self::UnknownFunId
-            | Self::InvalidOrder(_) => 400,
+            | Self::InvalidOrder(_)
+            | Self::UnmappedGoods(_) => 400,
         }
     }
 }

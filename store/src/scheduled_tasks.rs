@@ -7,7 +7,8 @@
 //! (its holder died) makes the task claimable again. The holder then ends its run with exactly one
 //! of [`finish`] (done: deleted, unless it was rescheduled meanwhile), [`reschedule_claimed`]
 //! (run again at a time) or [`fail`] (record the error, due again at a time). Each takes the lease
-//! id, so a holder whose lease was taken over changes nothing.
+//! id, so a holder whose lease was taken over changes nothing. A holder whose runs outlast a
+//! third of the lease renews it ([`extend_leases`]).
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -106,6 +107,26 @@ pub async fn claim_due(
     .fetch_all(executor)
     .await?;
     Ok(rows)
+}
+
+/// Extends the leases in `lease_ids` that are still held to `lease` from now (a live holder
+/// renews while its runs take long, so no other process claims them).
+pub async fn extend_leases(
+    executor: impl PgExecutor<'_>,
+    lease_ids: &[Uuid],
+    lease: std::time::Duration,
+) -> StoreResult<u64> {
+    let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+    let done = sqlx::query(
+        "update scheduled_tasks
+            set lease_until = now() + make_interval(secs => $2::double precision / 1000)
+          where lease_id = any($1)",
+    )
+    .bind(lease_ids)
+    .bind(lease_ms)
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Ends a run successfully: the task is deleted, unless it was rescheduled while it ran (then

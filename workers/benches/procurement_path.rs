@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use switchyard_simulators::dujiao::{DujiaoSimConfig, DujiaoSimulator};
-use switchyard_store::mappings::Fulfiller;
 use switchyard_topics::events::{StockChangeReason, StockChanged, StockSource, StockStatus};
 use switchyard_topics::{
     encode, ensure_topics, Delivery, EventMeta, Handler, HandlerError, Producer, Runner,
@@ -123,19 +122,7 @@ async fn main() {
         ..DujiaoSimConfig::default().with_credential("key-b", "secret-of-b", i64::MAX / 4)
     });
     let http = site.spawn().await.unwrap();
-    let to_b = hub
-        .dujiao_connection("b", &http.base_url(), "key-b", "secret-of-b")
-        .await;
-    let sku = hub.sku("FROM-B", 100, -1).await;
-    hub.map(
-        sku,
-        Fulfiller::DujiaoUpstream {
-            connection_id: to_b,
-            upstream_product_id: None,
-            upstream_sku_id: 12,
-        },
-    )
-    .await;
+    let sku = hub.sku_from_dujiao(&http.base_url(), "FROM-B").await;
 
     let started = Instant::now();
     let mut ids = Vec::with_capacity(n);

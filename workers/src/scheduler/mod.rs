@@ -6,8 +6,8 @@
 //!   expiry, the next fallback poll of an order, a connection's next pull). Every replica claims
 //!   due rows with `FOR UPDATE SKIP LOCKED` and a lease, so a row is run by one process at a time;
 //!   the job's answer ([`TaskOutcome`]) deletes the row, moves it to its next due time, or records
-//!   the error and retries it after a backoff. A run is bounded by half the lease, so a live
-//!   holder never loses its row to another process; a dead holder's rows come back when the
+//!   the error and retries it after a backoff. A live holder renews its leases while its runs
+//!   last, so it never loses a row to another process; a dead holder's rows come back when the
 //!   lease ends. Runs are at-least-once: a job must be idempotent (everything here is).
 //! - [`LeaderJob`]: runs on one replica at a time, every period, while that replica holds a
 //!   PostgreSQL advisory lock on a dedicated session. When the holder dies its session ends and

@@ -1,8 +1,9 @@
 //! The loop of a [`TaskJob`]: claim due rows, run them concurrently, record each outcome.
 //!
-//! A run is cut off at half the lease (an error, retried later), so the row is never claimed by
-//! another process while its holder is alive. A failed run is retried after a backoff that
-//! doubles with the row's attempts (one tick, capped at 64 ticks).
+//! While a batch runs, its leases are renewed every third of the lease, so a row is never claimed
+//! by another process while its holder is alive, however long a run takes; only a dead holder's
+//! rows come back (then a run may repeat: jobs are idempotent). A failed run is retried after a
+//! backoff that doubles with the row's attempts (one tick, capped at 64 ticks).
 
 use std::sync::Arc;
 
@@ -11,7 +12,9 @@ use switchyard_store::scheduled_tasks::{self, ClaimedTask};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{pause, JobError, Scheduler, TaskJob, TaskOutcome};
+use uuid::Uuid;
+
+use super::{pause, Scheduler, TaskJob, TaskOutcome};
 
 /// Runs until `shutdown`.
 pub(super) async fn run(scheduler: Scheduler, job: Arc<dyn TaskJob>, shutdown: CancellationToken) {
@@ -23,11 +26,25 @@ pub(super) async fn run(scheduler: Scheduler, job: Arc<dyn TaskJob>, shutdown: C
         let full = match claimed {
             Ok(tasks) => {
                 let full = i64::try_from(tasks.len()).unwrap_or(i64::MAX) >= settings.batch;
+                let leases: Vec<Uuid> = tasks.iter().map(|task| task.lease_id).collect();
                 let mut runs = JoinSet::new();
                 for task in tasks {
                     runs.spawn(run_one(scheduler.clone(), Arc::clone(&job), task));
                 }
-                while runs.join_next().await.is_some() {}
+                let mut renew = tokio::time::interval(settings.lease / 3);
+                renew.tick().await;
+                loop {
+                    tokio::select! {
+                        next = runs.join_next() => if next.is_none() { break },
+                        _ = renew.tick() => {
+                            let renewed =
+                                scheduled_tasks::extend_leases(&scheduler.pool, &leases, settings.lease).await;
+                            if let Err(error) = renewed {
+                                tracing::warn!(job = job.name(), %error, "renewing task leases");
+                            }
+                        }
+                    }
+                }
                 full
             }
             Err(error) => {
@@ -44,11 +61,7 @@ pub(super) async fn run(scheduler: Scheduler, job: Arc<dyn TaskJob>, shutdown: C
 
 async fn run_one(scheduler: Scheduler, job: Arc<dyn TaskJob>, task: ClaimedTask) {
     let name = job.name();
-    let bound = scheduler.settings.lease / 2;
-    let outcome = match tokio::time::timeout(bound, job.run(task.clone())).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(JobError::new("run exceeded half its lease")),
-    };
+    let outcome = job.run(task.clone()).await;
     let pool = &scheduler.pool;
     let recorded = match &outcome {
         Ok(TaskOutcome::Done) => scheduled_tasks::finish(pool, &task).await,

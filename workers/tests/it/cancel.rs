@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use switchyard_simulators::dujiao::{DujiaoSimConfig, DujiaoSimulator, SimSwitches};
-use switchyard_store::mappings::Fulfiller;
 use switchyard_store::orders::OrderStatus;
 use switchyard_store::procurement::ProcurementStatus;
 use switchyard_workers::{cancel_order, CancelError, CanceledBy};
@@ -36,19 +35,7 @@ fn canceled(events: &[OrderStatusChanged]) -> Vec<&OrderStatusChanged> {
 }
 
 async fn placed_with_upstream(hub: &Hub, site: &DujiaoSimulator, base_url: &str) -> uuid::Uuid {
-    let to_b = hub
-        .dujiao_connection("b", base_url, "key-b", "secret-of-b")
-        .await;
-    let sku = hub.sku("FROM-B", 100, -1).await;
-    hub.map(
-        sku,
-        Fulfiller::DujiaoUpstream {
-            connection_id: to_b,
-            upstream_product_id: None,
-            upstream_sku_id: 12,
-        },
-    )
-    .await;
+    let sku = hub.sku_from_dujiao(base_url, "FROM-B").await;
     let order = hub.place_order(&[(sku, 1)]).await;
     switchyard_testkit::eventually(WAIT, "the upstream order is placed", || async {
         hub.subs(order).await.first().map(|s| s.status) == Some(ProcurementStatus::Accepted)

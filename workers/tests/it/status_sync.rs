@@ -10,7 +10,6 @@ use switchyard_partners::dstore::{DstorePrivateKey, DstorePublicKey, NotifyOrder
 use switchyard_simulators::daojia::{DaojiaSimulator, DaojiaSimulatorConfig};
 use switchyard_simulators::dstore::{DstoreSimulator, DstoreSimulatorConfig};
 use switchyard_simulators::dujiao::{DujiaoSimConfig, DujiaoSimulator};
-use switchyard_store::mappings::Fulfiller;
 use switchyard_store::notifications::{self, NotificationOutcome};
 use switchyard_store::orders::{self, Channel, OrderStatus};
 use switchyard_store::procurement::ProcurementStatus;
@@ -212,19 +211,7 @@ async fn a_58_cancel_before_fulfilment_cancels_upstream_first_and_58_hears_70() 
         10_000,
     ));
     let upstream = site.spawn().await.expect("upstream site");
-    let to_b = hub
-        .dujiao_connection("b", &upstream.base_url(), "key-b", "secret-of-b")
-        .await;
-    let sku = hub.sku("FROM-B-58", 100, -1).await;
-    hub.map(
-        sku,
-        Fulfiller::DujiaoUpstream {
-            connection_id: to_b,
-            upstream_product_id: None,
-            upstream_sku_id: 12,
-        },
-    )
-    .await;
+    let sku = hub.sku_from_dujiao(&upstream.base_url(), "FROM-B-58").await;
     let ours = format!("58-{}", Uuid::new_v4().simple());
     platform_sim.book_order(&ours, 100);
     let order = hub

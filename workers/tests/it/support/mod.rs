@@ -169,6 +169,25 @@ impl Hub {
             .id
     }
 
+    /// A SKU fulfilled by an upstream Dujiao-Next site at `base_url` (credential `key-b`, its
+    /// SKU 12); returns our SKU id.
+    pub async fn sku_from_dujiao(&self, base_url: &str, code: &str) -> i64 {
+        let to_b = self
+            .dujiao_connection("b", base_url, "key-b", "secret-of-b")
+            .await;
+        let sku = self.sku(code, 100, -1).await;
+        self.map(
+            sku,
+            Fulfiller::DujiaoUpstream {
+                connection_id: to_b,
+                upstream_product_id: None,
+                upstream_sku_id: 12,
+            },
+        )
+        .await;
+        sku
+    }
+
     /// An active vending connection.
     pub async fn vending_connection(&self, base_url: &str) -> i64 {
         let mut new = NewConnection::new(ConnectionKind::Vending, "vending", base_url);

@@ -92,7 +92,7 @@ pub async fn cancel_order(
     pool: &PgPool,
     kafka: &KafkaConfig,
     secrets: &SecretBox,
-    partner_timeout: Duration,
+    partners: RegistrySettings,
     order_id: Uuid,
 ) -> Result<CancelOutcome, CancelError> {
     let order = orders::get(pool, order_id)
@@ -110,7 +110,7 @@ pub async fn cancel_order(
         secrets.clone(),
         RegistrySettings {
             ttl: Duration::ZERO,
-            partner_timeout,
+            ..partners
         },
     );
     let sub_orders = procurement::for_order(pool, order_id).await?;

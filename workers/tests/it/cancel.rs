@@ -71,14 +71,7 @@ async fn an_upstream_refusal_refuses_the_local_cancel() {
     let http = site.spawn().await.unwrap();
     let order = placed_with_upstream(&hub, &site, &http.base_url()).await;
 
-    let refused = cancel_order(
-        hub.pool(),
-        &hub.kafka,
-        &hub.secrets,
-        Duration::from_secs(5),
-        order,
-    )
-    .await;
+    let refused = cancel_order(hub.pool(), &hub.kafka, &hub.secrets, partners(), order).await;
     match refused {
         Err(CancelError::UpstreamRefused { code, .. }) => assert_eq!(code, "cancel_not_allowed"),
         other => panic!("expected an upstream refusal, got {other:?}"),
@@ -108,15 +101,9 @@ async fn an_upstream_that_agrees_lets_the_order_cancel() {
     let order = placed_with_upstream(&hub, &site, &http.base_url()).await;
     site.set_switches(SimSwitches::default());
 
-    let outcome = cancel_order(
-        hub.pool(),
-        &hub.kafka,
-        &hub.secrets,
-        Duration::from_secs(5),
-        order,
-    )
-    .await
-    .expect("canceled");
+    let outcome = cancel_order(hub.pool(), &hub.kafka, &hub.secrets, partners(), order)
+        .await
+        .expect("canceled");
     assert_eq!(outcome.sub_orders_canceled, 1);
     assert_eq!(hub.status(order).await, OrderStatus::Canceled);
     let events = status_events(&hub, order).await;
@@ -134,15 +121,17 @@ async fn an_upstream_that_agrees_lets_the_order_cancel() {
     );
     // A second cancel is refused: the order is already canceled.
     assert!(matches!(
-        cancel_order(
-            hub.pool(),
-            &hub.kafka,
-            &hub.secrets,
-            Duration::from_secs(5),
-            order
-        )
-        .await,
+        cancel_order(hub.pool(), &hub.kafka, &hub.secrets, partners(), order).await,
         Err(CancelError::NotCancelable(_))
     ));
     hub.stop().await;
+}
+
+/// Cancels reach the simulator on loopback: the process-level opt-in.
+fn partners() -> switchyard_connections::RegistrySettings {
+    switchyard_connections::RegistrySettings {
+        ttl: Duration::ZERO,
+        partner_timeout: Duration::from_secs(5),
+        allow_private_partner_urls: true,
+    }
 }

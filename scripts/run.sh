@@ -30,6 +30,9 @@ else
   token_flag=" --token-file $token_from"
 fi
 ./target/release/switchyard migrate
+# The local stack's partners are simulators on 127.0.0.1: let partner and callback clients reach
+# them. Production leaves this off (the SSRF guard refuses internal hosts).
+export SWITCHYARD_WORKERS__ALLOW_PRIVATE_PARTNER_URLS="${SWITCHYARD_WORKERS__ALLOW_PRIVATE_PARTNER_URLS:-true}"
 admin_url="http://${SWITCHYARD_ADMIN__LISTEN:-127.0.0.1:9464}"
 printf '[run] operator API: %s/admin/v1 (README, "Operator API")\n' "$admin_url"
 printf '[run] admin token:  %s\n' "$token_from"

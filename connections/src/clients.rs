@@ -13,10 +13,11 @@
 //!
 //! Contract: a client makes exactly one HTTP attempt per call (`max_retries = 0`, the caller's
 //! schedule owns retries and records each attempt), paced to the connection's
-//! `rate_limit_per_minute`, with the registry's timeout. Errors name the field, not its value.
+//! `rate_limit_per_minute`, with the registry's timeout. Internal targets are refused and
+//! redirects are not followed (the partner policy), unless the process opted in with
+//! `allow_private_partner_urls`. Errors name the field, not its value.
 
 use std::num::NonZeroU32;
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use switchyard_partners::daojia::{DaojiaClient, DaojiaConfig};
@@ -26,6 +27,8 @@ use switchyard_partners::policy::PolicyConfig;
 use switchyard_partners::qimen::{QimenClient, QimenConfig, SignMethod};
 use switchyard_partners::vending::{VendingClient, VendingConnection};
 use switchyard_store::connections::{ConnectionKind, ConnectionWithSecret};
+
+use crate::registry::RegistrySettings;
 
 /// An outbound client for one connection, of the connection's kind.
 #[derive(Clone, Debug)]
@@ -75,15 +78,17 @@ pub(crate) fn daojia_push_secret(loaded: &ConnectionWithSecret) -> Option<Secret
     }
 }
 
-/// One attempt per call, paced to the connection's per-minute limit (a second's worth may burst).
-pub fn policy_for(rate_limit_per_minute: i32, timeout: Duration) -> PolicyConfig {
+/// One attempt per call, paced to the connection's per-minute limit (a second's worth may burst),
+/// with the registry's timeout and target rule.
+pub fn policy_for(rate_limit_per_minute: i32, settings: &RegistrySettings) -> PolicyConfig {
     let per_minute = u32::try_from(rate_limit_per_minute).unwrap_or(1).max(1);
     let per_second = NonZeroU32::new(per_minute.div_ceil(60)).unwrap_or(NonZeroU32::MIN);
     PolicyConfig {
-        timeout,
+        timeout: settings.partner_timeout,
         rate_per_second: per_second,
         burst: per_second,
         max_retries: 0,
+        allow_private_targets: settings.allow_private_partner_urls,
         ..PolicyConfig::default()
     }
 }
@@ -92,10 +97,10 @@ pub fn policy_for(rate_limit_per_minute: i32, timeout: Duration) -> PolicyConfig
 pub(crate) fn build(
     loaded: &ConnectionWithSecret,
     keys: Option<&DstoreKeys>,
-    timeout: Duration,
+    settings: &RegistrySettings,
 ) -> Result<PartnerClient, &'static str> {
     let connection = &loaded.connection;
-    let policy = policy_for(connection.rate_limit_per_minute, timeout);
+    let policy = policy_for(connection.rate_limit_per_minute, settings);
     let secret = loaded.secret.clone().ok_or("no secret stored")?;
     let api_key = || connection.api_key.clone().ok_or("no api_key");
     let base_url = connection.base_url.clone();
@@ -201,8 +206,18 @@ fn default_sign_method() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use switchyard_store::connections::{ConnectionStatus, PartnerConnection};
+
+    fn settings(timeout: Duration) -> RegistrySettings {
+        RegistrySettings {
+            ttl: Duration::ZERO,
+            partner_timeout: timeout,
+            allow_private_partner_urls: false,
+        }
+    }
 
     fn row(kind: ConnectionKind, secret: &str) -> ConnectionWithSecret {
         ConnectionWithSecret {
@@ -227,14 +242,25 @@ mod tests {
 
     #[test]
     fn policy_makes_one_attempt_at_the_connection_pace() {
-        let policy = policy_for(60, Duration::from_secs(3));
+        let policy = policy_for(60, &settings(Duration::from_secs(3)));
         assert_eq!(policy.max_retries, 0);
+        assert!(
+            !policy.allow_private_targets,
+            "internal targets refused unless opted in"
+        );
+        let local = RegistrySettings {
+            allow_private_partner_urls: true,
+            ..settings(Duration::from_secs(3))
+        };
+        assert!(policy_for(60, &local).allow_private_targets);
         assert_eq!(policy.rate_per_second.get(), 1);
         assert_eq!(policy.timeout, Duration::from_secs(3));
-        let fast = policy_for(6_000, Duration::from_secs(1));
+        let fast = policy_for(6_000, &settings(Duration::from_secs(1)));
         assert_eq!(fast.rate_per_second.get(), 100);
         assert_eq!(
-            policy_for(0, Duration::from_secs(1)).rate_per_second.get(),
+            policy_for(0, &settings(Duration::from_secs(1)))
+                .rate_per_second
+                .get(),
             1
         );
     }
@@ -245,7 +271,7 @@ mod tests {
         let push = daojia_push_secret(&plain).map(|s| s.expose_secret().to_owned());
         assert_eq!(push.as_deref(), Some("push-only"));
         assert_eq!(
-            build(&plain, None, Duration::from_secs(1)).err(),
+            build(&plain, None, &settings(Duration::from_secs(1))).err(),
             Some("secret is not {push_secret, service_secret, access_token}")
         );
         let full = row(
@@ -255,7 +281,7 @@ mod tests {
         let push = daojia_push_secret(&full).map(|s| s.expose_secret().to_owned());
         assert_eq!(push.as_deref(), Some("p"));
         assert!(matches!(
-            build(&full, None, Duration::from_secs(1)),
+            build(&full, None, &settings(Duration::from_secs(1))),
             Ok(PartnerClient::Daojia(_))
         ));
     }
@@ -264,14 +290,14 @@ mod tests {
     fn a_misconfigured_row_names_the_field_not_the_value() {
         let vending = row(ConnectionKind::Vending, "not json");
         assert_eq!(
-            build(&vending, None, Duration::from_secs(1)).err(),
+            build(&vending, None, &settings(Duration::from_secs(1))).err(),
             Some("secret is not {app_secret, merchant_key}")
         );
         let dstore = row(ConnectionKind::Dstore, "not a key");
         let keys = dstore_keys(&dstore);
         assert!(keys.private.is_none() && keys.public.is_none());
         assert_eq!(
-            build(&dstore, Some(&keys), Duration::from_secs(1)).err(),
+            build(&dstore, Some(&keys), &settings(Duration::from_secs(1))).err(),
             Some("secret is not a private key")
         );
     }

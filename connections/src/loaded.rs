@@ -6,28 +6,28 @@
 //! parsed once per change, not once per request. `Debug` never shows the secret.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use switchyard_store::connections::{ConnectionWithSecret, PartnerConnection};
 
 use crate::clients::{self, DstoreKeys, PartnerClient};
 use crate::error::ConnectionError;
+use crate::registry::RegistrySettings;
 
 /// A connection row with its decrypted secret, as cached by the registry.
 #[derive(Debug)]
 pub struct LoadedConnection {
     row: ConnectionWithSecret,
-    timeout: Duration,
+    settings: RegistrySettings,
     client: OnceLock<Result<PartnerClient, &'static str>>,
     dstore_keys: OnceLock<Arc<DstoreKeys>>,
 }
 
 impl LoadedConnection {
-    pub(crate) fn new(row: ConnectionWithSecret, timeout: Duration) -> Self {
+    pub(crate) fn new(row: ConnectionWithSecret, settings: RegistrySettings) -> Self {
         Self {
             row,
-            timeout,
+            settings,
             client: OnceLock::new(),
             dstore_keys: OnceLock::new(),
         }
@@ -67,7 +67,7 @@ impl LoadedConnection {
             == switchyard_store::connections::ConnectionKind::Dstore)
             .then(|| self.dstore_keys());
         self.client
-            .get_or_init(|| clients::build(&self.row, keys.as_deref(), self.timeout))
+            .get_or_init(|| clients::build(&self.row, keys.as_deref(), &self.settings))
             .clone()
             .map_err(|what| ConnectionError::Misconfigured {
                 id: self.id(),

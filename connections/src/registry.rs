@@ -35,13 +35,16 @@ use crate::clients::PartnerClient;
 use crate::error::ConnectionError;
 use crate::loaded::LoadedConnection;
 
-/// How long rows are reused and how long an outbound call may take.
+/// How long rows are reused, how long an outbound call may take and where it may go.
 #[derive(Debug, Clone, Copy)]
 pub struct RegistrySettings {
     /// How long a read row is reused before it is read again.
     pub ttl: Duration,
     /// The timeout of every outbound partner call.
     pub partner_timeout: Duration,
+    /// Lets clients reach loopback, private and cluster-internal hosts (local runs against
+    /// simulators). A process setting (`workers.allow_private_partner_urls`), never a row's.
+    pub allow_private_partner_urls: bool,
 }
 
 /// Partner connections and their clients, cached (cheap to clone; clones share the cache).
@@ -185,10 +188,7 @@ impl ConnectionRegistry {
                 return Ok(previous);
             }
         }
-        Ok(Arc::new(LoadedConnection::new(
-            fresh,
-            self.0.settings.partner_timeout,
-        )))
+        Ok(Arc::new(LoadedConnection::new(fresh, self.0.settings)))
     }
 }
 

@@ -1,13 +1,13 @@
 //! `callback_url` as a parsed value: http(s) and, unless allowed by configuration, not pointing
-//! at loopback, private, link-local or unspecified addresses (no SSRF into our own network).
+//! at an internal host (no SSRF into our own network).
 //!
-//! Hostnames are checked by name (`localhost`, `*.localhost`, `*.local`, `*.internal`); they are
-//! not resolved here — the relayer that calls the URL must apply the same rule to the resolved
-//! address.
+//! The rules are the partner policy's ([`switchyard_partners::policy::target`], one
+//! definition): IP literals in internal ranges, single-label names and cluster-internal suffixes
+//! are refused here. Names are not resolved here; the relayer's client checks every address a
+//! name resolves to when it connects.
 
-use std::net::IpAddr;
-
-use url::{Host, Url};
+use switchyard_partners::policy::target::check_url;
+use url::Url;
 
 /// A callback URL that passed the rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,11 +17,10 @@ impl CallbackUrl {
     /// Parses `text`; `allow_private` admits loopback and private targets (local tests only).
     pub(crate) fn parse(text: &str, allow_private: bool) -> Option<Self> {
         let url = Url::parse(text.trim()).ok()?;
-        if !matches!(url.scheme(), "http" | "https") {
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
             return None;
         }
-        let host = url.host()?;
-        if !allow_private && is_internal(&host) {
+        if !allow_private && check_url(&url).is_err() {
             return None;
         }
         Some(Self(url))
@@ -30,42 +29,6 @@ impl CallbackUrl {
     /// The URL as text.
     pub(crate) fn as_str(&self) -> &str {
         self.0.as_str()
-    }
-}
-
-fn is_internal(host: &Host<&str>) -> bool {
-    match host {
-        Host::Ipv4(ip) => internal_ip(IpAddr::V4(*ip)),
-        Host::Ipv6(ip) => internal_ip(IpAddr::V6(*ip)),
-        Host::Domain(name) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost"
-                || name.ends_with(".localhost")
-                || name.ends_with(".local")
-                || name.ends_with(".internal")
-        }
-    }
-}
-
-fn internal_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(ip) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-                // 100.64.0.0/10 carrier-grade NAT
-                || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(ip) => {
-            let first = ip.segments()[0];
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link local
-                || ip.to_ipv4_mapped().is_some_and(|v4| internal_ip(IpAddr::V4(v4)))
-        }
     }
 }
 
@@ -92,6 +55,12 @@ mod tests {
             "http://[::1]/cb",
             "http://[fd00::1]/cb",
             "http://localhost:8080/cb",
+            "http://100.64.0.1/cb",
+            "http://198.18.0.1/cb",
+            "http://[64:ff9b::a9fe:a9fe]/cb",
+            "http://[::ffff:169.254.169.254]/cb",
+            "http://orders.default.svc.cluster.local/cb",
+            "http://intranet/cb",
             "ftp://example.com/cb",
             "not a url",
         ] {

@@ -6,7 +6,8 @@
 //! broker outages and recovery; `switchyard_ingress_unconfirmed_deliveries_total` counts broker
 //! reports that named no offset (those events were spooled instead of acknowledged on the report's
 //! word); `switchyard_ingress_requests_waiting` is how many requests wait for a service slot right
-//! now (the overload queue). Names carry the `switchyard_` namespace themselves: the process registry adds none.
+//! now (the overload queue); `switchyard_ingress_dstore_answers_signed_total` counts private-key
+//! operations (only verified D-Store requests get one). Names carry the `switchyard_` namespace themselves: the process registry adds none.
 //! Labels never carry keys, ids or personal data.
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -37,6 +38,8 @@ pub struct IngressMetrics {
     pub unconfirmed: Counter,
     /// Requests waiting for a service slot right now.
     pub waiting: Gauge,
+    /// D-Store answers signed with a POS private key (one private-key operation each).
+    pub dstore_signed: Counter,
 }
 
 impl IngressMetrics {
@@ -67,6 +70,11 @@ impl IngressMetrics {
             "switchyard_ingress_requests_waiting",
             "Requests waiting for a service slot right now",
             metrics.waiting.clone(),
+        );
+        registry.register(
+            "switchyard_ingress_dstore_answers_signed",
+            "D-Store answers signed with a POS private key; refusals of unverified requests are not signed",
+            metrics.dstore_signed.clone(),
         );
         metrics
     }

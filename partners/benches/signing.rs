@@ -2,7 +2,8 @@
 //!
 //! Run with `cargo bench -p switchyard-partners --bench signing`. Each scheme has a `sign` and a
 //! `verify` case over the same 1 KiB body, so the numbers compare directly with the cost of a bare
-//! HTTP request from the load-test baseline.
+//! HTTP request from the load-test baseline. `dstore/sign` is the signer in use (`ring`); the
+//! two `dstore/sign-rsa-crate-*` cases are the `rsa` crate it replaced, kept for comparison.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -75,6 +76,32 @@ fn dstore_cases(c: &mut Criterion) {
                 path,
                 black_box(&body),
             )
+        })
+    });
+    // The signer we replaced, for comparison: the `rsa` crate without blinding (what we used,
+    // RUSTSEC-2023-0071) and with blinding (`sign_with_rng`, the minimum fix).
+    let content = switchyard_partners::dstore::signature::content_to_sign(
+        "POST", path, client_id, time, &body,
+    );
+    let rsa_key = {
+        use rsa::pkcs8::DecodePrivateKey;
+        let pem = std::fs::read_to_string(format!("{dir}dstore_test_private.pem"))
+            .expect("test private key");
+        rsa::RsaPrivateKey::from_pkcs8_pem(&pem).expect("valid private key")
+    };
+    let scheme = || rsa::pkcs1v15::Pkcs1v15Sign::new::<sha2::Sha256>();
+    c.bench_function("dstore/sign-rsa-crate-unblinded", |b| {
+        b.iter(|| {
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(black_box(&content));
+            rsa_key.sign(scheme(), &digest).expect("sign")
+        })
+    });
+    c.bench_function("dstore/sign-rsa-crate-blinded", |b| {
+        b.iter(|| {
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(black_box(&content));
+            rsa_key
+                .sign_with_rng(&mut rsa::rand_core::OsRng, scheme(), &digest)
+                .expect("sign")
         })
     });
     let mut headers = http::HeaderMap::new();

@@ -114,6 +114,8 @@ fn fast_policy() -> PolicyConfig {
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(20),
         retry_after_clamp: Duration::from_secs(5),
+        // The scripted partner listens on 127.0.0.1.
+        allow_private_targets: true,
         ..PolicyConfig::default()
     }
 }

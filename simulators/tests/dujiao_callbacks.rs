@@ -78,6 +78,7 @@ fn policy() -> PolicyConfig {
     PolicyConfig {
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(20),
+        allow_private_targets: true, // simulators listen on 127.0.0.1
         ..PolicyConfig::default()
     }
 }

@@ -57,6 +57,8 @@ fn fast_policy() -> PolicyConfig {
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(50),
         retry_after_clamp: Duration::from_secs(2),
+        allow_private_targets: true, // simulators listen on 127.0.0.1
+        ..PolicyConfig::default()
     }
 }
 

@@ -42,6 +42,7 @@ fn config(handle: &SimulatorHandle) -> QimenConfig {
         policy: PolicyConfig {
             timeout: Duration::from_millis(500),
             max_retries: 0,
+            allow_private_targets: true, // simulators listen on 127.0.0.1
             ..PolicyConfig::default()
         },
     }

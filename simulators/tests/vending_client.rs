@@ -31,6 +31,7 @@ fn client_with(handle: &SimulatorHandle, merchant_key: &str) -> VendingClient {
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
             rate_per_second: std::num::NonZeroU32::new(1000).expect("test setup"),
+            allow_private_targets: true, // simulators listen on 127.0.0.1
             ..PolicyConfig::default()
         },
     })

@@ -110,7 +110,7 @@ pub async fn cancel_order(
     pool: &PgPool,
     kafka: &KafkaConfig,
     secrets: &SecretBox,
-    partner_timeout: Duration,
+    partners: RegistrySettings,
     order_id: Uuid,
     by: CanceledBy,
 ) -> Result<CancelOutcome, CancelError> {
@@ -129,7 +129,7 @@ pub async fn cancel_order(
         secrets.clone(),
         RegistrySettings {
             ttl: Duration::ZERO,
-            partner_timeout,
+            ..partners
         },
     );
     let sub_orders = procurement::for_order(pool, order_id).await?;

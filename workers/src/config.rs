@@ -20,6 +20,9 @@ pub struct WorkersConfig {
     pub time_scale: f64,
     /// Timeout of one call to a fulfiller while placing a procurement order.
     pub partner_timeout_ms: u64,
+    /// Lets partner and callback clients reach loopback, private and cluster-internal hosts
+    /// (local runs and tests against simulators on 127.0.0.1). Off in production: the SSRF guard.
+    pub allow_private_partner_urls: bool,
     /// How long a claimed procurement or callback is reserved for the process that claimed it;
     /// when that process dies, another takes over after this (scaled).
     pub claim_lease_secs: u64,
@@ -43,6 +46,7 @@ impl Default for WorkersConfig {
             public_base_url: "http://127.0.0.1:8080".to_owned(),
             time_scale: 1.0,
             partner_timeout_ms: 10_000,
+            allow_private_partner_urls: false,
             claim_lease_secs: 60,
             poll_interval_ms: 200,
             poll_batch: 50,

@@ -70,14 +70,12 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
     let mut process = Process::start(&settings)?;
 
     // One connection registry for the process: the ingress's operator changes reach the workers.
-    let connections = ConnectionRegistry::new(
-        process.pool.clone(),
-        secret_box.clone(),
-        RegistrySettings {
-            ttl: settings.ingress.connection_cache_ttl(),
-            partner_timeout: Duration::from_millis(settings.workers.partner_timeout_ms),
-        },
-    );
+    let partners = RegistrySettings {
+        ttl: settings.ingress.connection_cache_ttl(),
+        partner_timeout: Duration::from_millis(settings.workers.partner_timeout_ms),
+        allow_private_partner_urls: settings.workers.allow_private_partner_urls,
+    };
+    let connections = ConnectionRegistry::new(process.pool.clone(), secret_box.clone(), partners);
     // Build every role first: nothing here touches the network, and it fills the registry.
     let ingress = if roles.ingress {
         Some(Ingress::new(
@@ -111,7 +109,7 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
         process.pool.clone(),
         settings.kafka.clone(),
         secret_box,
-        Duration::from_millis(settings.workers.partner_timeout_ms),
+        partners,
     );
     if let Some(ingress) = &ingress {
         operator = operator.merge(ingress.operator_routes());

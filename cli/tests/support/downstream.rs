@@ -43,6 +43,7 @@ impl Downstream {
             policy: PolicyConfig {
                 timeout: Duration::from_secs(10),
                 max_retries: 0,
+                allow_private_targets: true, // simulators listen on 127.0.0.1
                 ..PolicyConfig::default()
             },
         })

@@ -109,6 +109,7 @@ impl Site {
             .env("SWITCHYARD_INGRESS__ALLOW_PRIVATE_CALLBACK_URLS", "true")
             .env("SWITCHYARD_INGRESS__CONNECTION_CACHE_TTL_MS", "0")
             .env("SWITCHYARD_WORKERS__PUBLIC_BASE_URL", self.ingress_url())
+            .env("SWITCHYARD_WORKERS__ALLOW_PRIVATE_PARTNER_URLS", "true")
             // Waiting periods (retry intervals, relay schedule, claim leases) ×0.05: a 60 s
             // lease becomes 3 s, the relay's 30 s first retry 1.5 s.
             .env("SWITCHYARD_WORKERS__TIME_SCALE", "0.05")

@@ -4,9 +4,12 @@
 //! request must verify under that connection's D-Store public key (`settings.dstore_public_key`,
 //! PEM or base64 SPKI) over `POST {path}\n{Client-Id}.{Request-Time}.{body}`. Refusals are
 //! `resultStatus` `F` with D-Store's codes (`ACCESS_DENIED`, `INVALID_SIGNATURE`,
-//! `PARAM_ILLEGAL`) and never reach a topic. Once the connection is known, every answer — success
+//! `PARAM_ILLEGAL`) and never reach a topic. A request that did not verify gets its refusal
+//! unsigned: the `Client-Id` travels in clear, so signing would hand anyone a private-key
+//! operation (CPU, and a timing oracle) per request. Every answer to a verified request — success
 //! or failure — is signed with the POS private key (the connection's secret) and `Response-Time`,
-//! by the [`sign_answers`] route layer on the blocking pool.
+//! by the [`sign_answers`] route layer on the blocking pool; the signer is constant-time
+//! (`ring`, see `switchyard_partners::dstore::keys`).
 
 use std::sync::Arc;
 
@@ -16,6 +19,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use chrono::{SecondsFormat, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use prometheus_client::metrics::counter::Counter;
 use switchyard_connections::DstoreKeys;
 use switchyard_partners::dstore::signature::CLIENT_ID_HEADER;
 use switchyard_partners::dstore::wire::DstoreResult;
@@ -32,6 +36,7 @@ pub(crate) struct DstoreCaller {
     client_id: String,
     keys: Arc<DstoreKeys>,
     path: &'static str,
+    signed: Counter,
 }
 
 impl DstoreCaller {
@@ -44,6 +49,7 @@ impl DstoreCaller {
                 keys: Arc::clone(&self.keys),
                 client_id: self.client_id.clone(),
                 path: self.path,
+                signed: self.signed.clone(),
             });
         }
         response
@@ -72,6 +78,7 @@ struct PendingSignature {
     keys: Arc<DstoreKeys>,
     client_id: String,
     path: &'static str,
+    signed: Counter,
 }
 
 impl PendingSignature {
@@ -81,6 +88,7 @@ impl PendingSignature {
             return Vec::new();
         };
         let time = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        self.signed.inc();
         sign_message(
             signer,
             MessageKind::Response,
@@ -156,19 +164,12 @@ pub(crate) async fn verify(
         return Err(refuse("ACCESS_DENIED", "unknown Client-Id"));
     };
     let keys = connection.dstore_keys();
-    let caller = DstoreCaller {
-        connection_id: connection.id(),
-        client_id: client_id.clone(),
-        keys: Arc::clone(&keys),
-        path,
-    };
     let Some(public_key) = &keys.public else {
         tracing::error!(
-            connection = caller.connection_id,
+            connection = connection.id(),
             "dstore connection has no usable public key"
         );
-        state.metrics.count(endpoint, "rejected");
-        return Err(caller.failed("ACCESS_DENIED", "connection not configured"));
+        return Err(refuse("ACCESS_DENIED", "connection not configured"));
     };
     let verified = verify_message(
         public_key,
@@ -180,11 +181,15 @@ pub(crate) async fn verify(
         body,
     );
     match verified {
-        Ok(_) => Ok(caller),
-        Err(error) => {
-            state.metrics.count(endpoint, "rejected");
-            Err(caller.failed(error.result_code(), &error.to_string()))
-        }
+        Ok(_) => Ok(DstoreCaller {
+            connection_id: connection.id(),
+            client_id,
+            keys: Arc::clone(&keys),
+            path,
+            signed: state.metrics.dstore_signed.clone(),
+        }),
+        // Not verified: answered in D-Store's format, unsigned (no private-key operation).
+        Err(error) => Err(refuse(error.result_code(), &error.to_string())),
     }
 }
 

@@ -246,7 +246,7 @@ async fn bad_d_store_requests_get_f_codes_and_produce_nothing() {
 /// on the very next answer.
 #[tokio::test]
 async fn a_rotated_pos_key_signs_the_next_answer() {
-    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    use rsa::pkcs8::DecodePrivateKey;
 
     let h = Harness::start().await;
     let connection = h
@@ -261,13 +261,14 @@ async fn a_rotated_pos_key_signs_the_next_answer() {
     let body = br#"{"requestOrderId":"RO-unknown"}"#;
     call(&h, inquire, body).await; // signed by the first key (asserted inside)
 
-    let rotated = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).expect("key");
-    let pem = rotated.to_pkcs8_pem(LineEnding::LF).expect("pem");
+    // A second 2048-bit key (the POS signer takes 2048 to 4096 bits; generating one is slow).
+    let pem = include_str!("rotated_pos_key.pem");
+    let rotated = rsa::RsaPrivateKey::from_pkcs8_pem(pem).expect("key");
     let (status, answer) = h
         .operator(
             Method::PUT,
             &format!("/admin/v1/connections/{connection}/secret"),
-            Some(json!({ "secret": pem.as_str() })),
+            Some(json!({ "secret": pem })),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
@@ -305,4 +306,55 @@ async fn a_rotated_pos_key_signs_the_next_answer() {
         !dstore_answer_verifies(inquire, CLIENT_ID, &time, &signature, &answer),
         "the old key no longer signs"
     );
+}
+
+const SIGNED: &str = "switchyard_ingress_dstore_answers_signed_total";
+
+/// A known `Client-Id` is public; a request that does not verify must not cost a private-key
+/// operation, so its refusal goes out unsigned.
+#[tokio::test]
+async fn a_refusal_of_an_unverified_request_is_unsigned_and_costs_no_signature() {
+    let (h, _) = setup().await;
+    let path = "/v2/pos/inquireOrderDetail";
+    let body = br#"{"requestOrderId":"RO-1"}"#.to_vec();
+    let mut garbage = signed_headers(path, &body);
+    garbage[2].1 = "algorithm=RSA256,keyVersion=1,signature=Z2FyYmFnZQ%3D%3D".to_owned();
+    let mut missing = signed_headers(path, &body);
+    missing.pop();
+    let other = signed_headers(path, br#"{"requestOrderId":"RO-2"}"#);
+    for (label, headers) in [
+        ("garbage", garbage),
+        ("missing", missing),
+        ("other body", other),
+    ] {
+        let (status, answer_headers, answer) = h
+            .send(
+                Method::POST,
+                path,
+                &headers,
+                body.clone(),
+                "application/json",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{label}");
+        let answer = json_of(&answer);
+        assert_eq!(answer["result"]["resultStatus"], "F", "{label}: {answer}");
+        assert_eq!(
+            answer["result"]["resultCode"], "INVALID_SIGNATURE",
+            "{label}"
+        );
+        for header in ["signature", "response-time"] {
+            assert!(
+                answer_headers.get(header).is_none(),
+                "{label}: the refusal carries no {header} header"
+            );
+        }
+    }
+    assert_eq!(h.metric(SIGNED), Some(0.0), "no private-key operation");
+
+    // A verified request's answer is still signed, and verifies with the POS public key.
+    let (_, answer) = call(&h, path, &body).await;
+    assert_eq!(answer["result"]["resultCode"], "ORDER_NOT_EXIST");
+    assert_eq!(h.metric(SIGNED), Some(1.0));
+    h.stop().await;
 }

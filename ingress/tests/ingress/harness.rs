@@ -96,6 +96,7 @@ impl Harness {
             RegistrySettings {
                 ttl: config.connection_cache_ttl(),
                 partner_timeout: Duration::from_secs(10),
+                allow_private_partner_urls: true, // simulators on loopback
             },
         );
         let ingress = Ingress::new(

@@ -457,7 +457,11 @@ mod tests {
         while let Ok((_, signature)) = signer.sign(&secret, "GET", "/poll", now, b"") {
             taken.insert(signature.to_hex());
         }
-        let http = PartnerHttp::new("dujiao", crate::policy::PolicyConfig::default()).unwrap();
+        let policy = crate::policy::PolicyConfig {
+            allow_private_targets: true, // the test server is on loopback
+            ..crate::policy::PolicyConfig::default()
+        };
+        let http = PartnerHttp::new("dujiao", policy).unwrap();
         let signed = SignedRequest {
             secret: &secret,
             method: "GET",

@@ -27,7 +27,16 @@ pub struct PolicyConfig {
     /// Upper bound on how long a partner's `Retry-After` can make us wait.
     #[serde(with = "millis")]
     pub retry_after_clamp: Duration,
+    /// Upper bound on an answer's body; a longer one fails the call without being read to the end.
+    pub max_body_bytes: usize,
+    /// Admits loopback, private and cluster-internal targets (local runs against simulators).
+    /// Set in code from the process configuration only: never read from a file or a row.
+    #[serde(skip)]
+    pub allow_private_targets: bool,
 }
+
+/// 1 MiB: far above any partner answer we read, far below what could hurt a worker.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 impl Default for PolicyConfig {
     fn default() -> Self {
@@ -39,6 +48,8 @@ impl Default for PolicyConfig {
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(10),
             retry_after_clamp: Duration::from_secs(60),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            allow_private_targets: false,
         }
     }
 }
@@ -52,6 +63,9 @@ pub enum PolicyConfigError {
     /// `max_delay` below `base_delay` makes the backoff meaningless.
     #[error("max_delay must be at least base_delay")]
     MaxDelayBelowBase,
+    /// A zero body cap would fail every call.
+    #[error("max_body_bytes must be greater than zero")]
+    ZeroBodyCap,
     /// The HTTP client could not be created (TLS backend).
     #[error("HTTP client could not be built: {0}")]
     Client(String),
@@ -65,6 +79,9 @@ impl PolicyConfig {
         }
         if self.max_delay < self.base_delay {
             return Err(PolicyConfigError::MaxDelayBelowBase);
+        }
+        if self.max_body_bytes == 0 {
+            return Err(PolicyConfigError::ZeroBodyCap);
         }
         Ok(())
     }
@@ -96,6 +113,11 @@ mod tests {
         assert_eq!(config.rate_per_second.get(), 10);
         let json = serde_json::to_string(&config).unwrap();
         assert!(json.contains("\"timeout\":10000"));
+        assert_eq!(config.max_body_bytes, 1024 * 1024);
+        assert!(
+            !config.allow_private_targets,
+            "internal targets are refused by default"
+        );
         assert_eq!(serde_json::from_str::<PolicyConfig>(&json).unwrap(), config);
     }
 
@@ -103,6 +125,8 @@ mod tests {
     fn unknown_keys_and_bad_values_are_refused() {
         assert!(serde_json::from_str::<PolicyConfig>(r#"{"timeuot":5}"#).is_err());
         assert!(serde_json::from_str::<PolicyConfig>(r#"{"rate_per_second":0}"#).is_err());
+        let opt_in = serde_json::from_str::<PolicyConfig>(r#"{"allow_private_targets":true}"#);
+        assert!(opt_in.is_err(), "the SSRF opt-in cannot come from data");
         let partial: PolicyConfig = serde_json::from_str(r#"{"timeout":250}"#).unwrap();
         assert_eq!(partial.timeout, Duration::from_millis(250));
         let zero = PolicyConfig {

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::target::ForbiddenTarget;
+
 /// Why a partner call did not produce a usable answer.
 ///
 /// Carries no URL, header or body content, so it is safe to log: signatures travel in query
@@ -46,6 +48,22 @@ pub enum PartnerHttpError {
         /// What the partner's `Retry-After` asked for, if anything.
         retry_after: Option<Duration>,
     },
+    /// The target is internal (SSRF guard): permanent until the URL or the configuration changes.
+    #[error("{partner}: {reason}")]
+    ForbiddenTarget {
+        /// Partner name.
+        partner: &'static str,
+        /// The rule that refused it.
+        reason: ForbiddenTarget,
+    },
+    /// The answer's body was longer than `max_body_bytes`; it was not read to the end.
+    #[error("{partner}: answer larger than {limit} bytes")]
+    BodyTooLarge {
+        /// Partner name.
+        partner: &'static str,
+        /// The cap that was exceeded.
+        limit: usize,
+    },
     /// The request could not be built or signed; retrying will not help.
     #[error("{partner}: request could not be built: {detail}")]
     Build {
@@ -59,7 +77,12 @@ pub enum PartnerHttpError {
 impl PartnerHttpError {
     /// True when the same call may succeed later (transient); false when it never will.
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, PartnerHttpError::Build { .. })
+        !matches!(
+            self,
+            PartnerHttpError::Build { .. }
+                | PartnerHttpError::ForbiddenTarget { .. }
+                | PartnerHttpError::BodyTooLarge { .. }
+        )
     }
 
     /// True when retrying cannot help: dead-letter it or hand it to an operator.

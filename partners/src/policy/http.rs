@@ -11,7 +11,9 @@ use reqwest::StatusCode;
 
 use super::config::{PolicyConfig, PolicyConfigError};
 use super::error::PartnerHttpError;
+use super::resolver::GuardedResolver;
 use super::retry_after::parse_retry_after;
+use super::target::{check_url, ForbiddenTarget};
 
 /// What the protocol layer makes of a non-error HTTP answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,9 +88,15 @@ impl PartnerHttp {
     /// Builds the connection for `partner` (a short static name used in errors and logs).
     pub fn new(partner: &'static str, config: PolicyConfig) -> Result<Self, PolicyConfigError> {
         config.validate()?;
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
+            // A redirect would carry signed headers to a host nobody configured.
+            .redirect(reqwest::redirect::Policy::none());
+        if !config.allow_private_targets {
+            builder = builder.dns_resolver(Arc::new(GuardedResolver));
+        }
+        let client = builder
             .build()
             .map_err(|err| PolicyConfigError::Client(err.without_url().to_string()))?;
         let quota = Quota::per_second(config.rate_per_second).allow_burst(config.burst);
@@ -163,33 +171,43 @@ impl PartnerHttp {
     {
         let inner = &self.inner;
         inner.limiter.until_ready().await;
-        let request = build(&inner.client)?;
+        let (client, request) = build(&inner.client)?.build_split();
+        let request = request
+            .map_err(|err| PartnerHttpError::build(inner.partner, err.without_url().to_string()))?;
+        if !inner.config.allow_private_targets {
+            // IP literals never reach the resolver: this is their only check.
+            check_url(request.url()).map_err(|reason| PartnerHttpError::ForbiddenTarget {
+                partner: inner.partner,
+                reason,
+            })?;
+        }
         let timeout = inner.config.timeout;
+        let limit = inner.config.max_body_bytes;
         let exchange = async {
-            let response = request.send().await?;
+            let response = client.execute(request).await?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>(PartnerResponse {
+            let body = read_capped(response, limit).await?;
+            Ok::<_, Exchange>(PartnerResponse {
                 status,
                 headers,
                 body,
             })
         };
+        let timed_out = PartnerHttpError::Timeout {
+            partner: inner.partner,
+            timeout,
+        };
         let response = match tokio::time::timeout(timeout, exchange).await {
-            Err(_elapsed) => {
-                return Err(PartnerHttpError::Timeout {
+            Err(_elapsed) => return Err(timed_out),
+            Ok(Err(Exchange::TooLarge)) => {
+                return Err(PartnerHttpError::BodyTooLarge {
                     partner: inner.partner,
-                    timeout,
+                    limit,
                 })
             }
-            Ok(Err(err)) if err.is_timeout() => {
-                return Err(PartnerHttpError::Timeout {
-                    partner: inner.partner,
-                    timeout,
-                })
-            }
-            Ok(Err(err)) => return Err(transport_error(inner.partner, &err)),
+            Ok(Err(Exchange::Http(err))) if err.is_timeout() => return Err(timed_out),
+            Ok(Err(Exchange::Http(err))) => return Err(transport_error(inner.partner, &err)),
             Ok(Ok(response)) => response,
         };
         let status = response.status;
@@ -210,7 +228,8 @@ impl PartnerHttp {
                 retry_after: retry_after(),
             });
         }
-        if status.is_client_error() {
+        // Redirects are not followed: a 3xx is a non-success answer like a 4xx.
+        if status.is_client_error() || status.is_redirection() {
             return Ok(response);
         }
         match classify(&response) {
@@ -225,8 +244,49 @@ impl PartnerHttp {
     }
 }
 
-/// Describes a transport error without its URL (query strings can carry signatures).
+/// Why one exchange produced no answer.
+enum Exchange {
+    Http(reqwest::Error),
+    TooLarge,
+}
+
+impl From<reqwest::Error> for Exchange {
+    fn from(err: reqwest::Error) -> Self {
+        Exchange::Http(err)
+    }
+}
+
+/// Reads the body up to `limit` bytes; refuses at once when `Content-Length` announces more,
+/// and stops reading (dropping the connection) as soon as a streamed body passes it.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Exchange> {
+    let announced = response.content_length().unwrap_or(0);
+    if usize::try_from(announced).map_or(true, |announced| announced > limit) {
+        return Err(Exchange::TooLarge);
+    }
+    // Pre-size for the announced length only: it is already known to be within the cap.
+    let mut body = bytes::BytesMut::with_capacity(usize::try_from(announced).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await? {
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Err(Exchange::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Describes a transport error without its URL (query strings can carry signatures); a refusal
+/// by the resolver becomes [`PartnerHttpError::ForbiddenTarget`].
 fn transport_error(partner: &'static str, err: &reqwest::Error) -> PartnerHttpError {
+    let mut cause = std::error::Error::source(err);
+    while let Some(inner) = cause {
+        if let Some(reason) = inner.downcast_ref::<ForbiddenTarget>() {
+            return PartnerHttpError::ForbiddenTarget {
+                partner,
+                reason: *reason,
+            };
+        }
+        cause = inner.source();
+    }
     let mut detail = String::from(if err.is_connect() {
         "connect failed"
     } else {

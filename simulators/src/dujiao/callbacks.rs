@@ -30,6 +30,7 @@ pub(crate) async fn deliver(state: Arc<SiteState>, order: ReceivedOrder, api_sec
         timeout: CALLBACK_TIMEOUT,
         max_retries: 0,
         rate_per_second: std::num::NonZeroU32::MAX,
+        allow_private_targets: true, // simulators listen on 127.0.0.1
         ..PolicyConfig::default()
     };
     let Ok(http) = PartnerHttp::new("dujiao-sim-callback", policy) else {

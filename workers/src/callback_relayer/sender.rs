@@ -6,6 +6,8 @@
 //! `/api/v1/upstream/callback`, `relay.timeout_ms` per try. HTTP 200 with `ok:true` marks it
 //! delivered; anything else schedules the next try on `relay.schedule_secs` (scaled), and after
 //! the last one marks it failed. The stored body is sent as is: it was built when the order moved.
+//! The client is the partner policy's: no redirects, answers capped at 1 MiB, and internal
+//! targets refused at connect time unless `workers.allow_private_partner_urls` is set.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -39,6 +41,7 @@ impl CallbackSender {
             rate_per_second: NonZeroU32::MAX,
             burst: NonZeroU32::MAX,
             max_retries: 0,
+            allow_private_targets: relayer.config.allow_private_partner_urls,
             ..PolicyConfig::default()
         };
         let http = PartnerHttp::new("dujiao-callback", policy)

@@ -1,7 +1,5 @@
 //! The axum routes of the procurement operator API (see the module header of `operator`).
 
-use std::time::Duration;
-
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -12,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
+use switchyard_connections::RegistrySettings;
 use switchyard_runtime::operator::problem;
 use switchyard_store::crypto::SecretBox;
 use switchyard_store::notifications as channel_notifications;
@@ -27,7 +26,7 @@ struct OperatorState {
     pool: PgPool,
     kafka: KafkaConfig,
     secrets: SecretBox,
-    partner_timeout: Duration,
+    partners: RegistrySettings,
 }
 
 /// The procurement and cancel routes, without authentication: the process mounts them under
@@ -36,13 +35,13 @@ pub fn operator_routes(
     pool: PgPool,
     kafka: KafkaConfig,
     secrets: SecretBox,
-    partner_timeout: Duration,
+    partners: RegistrySettings,
 ) -> Router {
     let state = OperatorState {
         pool,
         kafka,
         secrets,
-        partner_timeout,
+        partners,
     };
     Router::new()
         .route("/admin/v1/procurement/orders", get(list))
@@ -164,7 +163,7 @@ async fn cancel(
         &state.pool,
         &state.kafka,
         &state.secrets,
-        state.partner_timeout,
+        state.partners,
         id,
         CanceledBy::Operator,
     )

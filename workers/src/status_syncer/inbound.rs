@@ -47,7 +47,7 @@ pub(super) async fn apply(
         &shared.pool,
         &shared.kafka,
         &shared.secrets,
-        shared.partner_timeout,
+        shared.cancel_partners,
         order.id,
         CanceledBy::Channel,
     )

@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 use std::time::Duration;
-use switchyard_connections::ConnectionRegistry;
+use switchyard_connections::{ConnectionRegistry, RegistrySettings};
 use switchyard_store::notifications::{self, NewNotification, NotificationOutcome};
 use switchyard_store::orders::{self, Channel, Order};
 
@@ -64,7 +64,8 @@ struct Shared {
     pool: PgPool,
     kafka: KafkaConfig,
     secrets: SecretBox,
-    partner_timeout: Duration,
+    /// How a cancel asks the fulfillers (a registry that sees connections as they are now).
+    cancel_partners: RegistrySettings,
     logistics_interval: Duration,
     connections: ConnectionRegistry,
 }
@@ -104,7 +105,11 @@ impl Worker for StatusSyncer {
                 pool: ctx.pool.clone(),
                 kafka: ctx.kafka.clone(),
                 secrets: ctx.secrets.clone(),
-                partner_timeout: Duration::from_millis(ctx.config.partner_timeout_ms),
+                cancel_partners: RegistrySettings {
+                    ttl: Duration::ZERO,
+                    partner_timeout: Duration::from_millis(ctx.config.partner_timeout_ms),
+                    allow_private_partner_urls: ctx.config.allow_private_partner_urls,
+                },
                 logistics_interval: ctx.config.wdt_logistics_interval(),
                 connections: ctx.connections.clone(),
             }),

@@ -62,7 +62,7 @@ async fn an_upstream_refusal_refuses_the_local_cancel() {
         hub.pool(),
         &hub.kafka,
         &hub.secrets,
-        Duration::from_secs(5),
+        partners(),
         order,
         CanceledBy::Operator,
     )
@@ -100,7 +100,7 @@ async fn an_upstream_that_agrees_lets_the_order_cancel() {
         hub.pool(),
         &hub.kafka,
         &hub.secrets,
-        Duration::from_secs(5),
+        partners(),
         order,
         CanceledBy::Operator,
     )
@@ -127,7 +127,7 @@ async fn an_upstream_that_agrees_lets_the_order_cancel() {
             hub.pool(),
             &hub.kafka,
             &hub.secrets,
-            Duration::from_secs(5),
+            partners(),
             order,
             CanceledBy::Operator,
         )
@@ -135,4 +135,13 @@ async fn an_upstream_that_agrees_lets_the_order_cancel() {
         Err(CancelError::NotCancelable(_))
     ));
     hub.stop().await;
+}
+
+/// Cancels reach the simulator on loopback: the process-level opt-in.
+fn partners() -> switchyard_connections::RegistrySettings {
+    switchyard_connections::RegistrySettings {
+        ttl: Duration::ZERO,
+        partner_timeout: Duration::from_secs(5),
+        allow_private_partner_urls: true,
+    }
 }

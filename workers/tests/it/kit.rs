@@ -113,12 +113,14 @@ async fn a_throwaway_worker_consumes_its_topic_and_runs_its_tasks() {
             RegistrySettings {
                 ttl: Duration::from_secs(5),
                 partner_timeout: Duration::from_secs(5),
+                allow_private_partner_urls: true,
             },
         ),
         secrets,
         config: WorkersConfig {
             time_scale: 0.01,
             poll_interval_ms: 50,
+            allow_private_partner_urls: true,
             ..WorkersConfig::default()
         },
     };

@@ -171,7 +171,11 @@ async fn a_downstream_site_gets_its_signed_callback_after_refusing_twice() {
             hub.pool().clone(),
             hub.kafka.clone(),
             hub.secrets.clone(),
-            std::time::Duration::from_secs(5),
+            switchyard_connections::RegistrySettings {
+                ttl: std::time::Duration::ZERO,
+                partner_timeout: std::time::Duration::from_secs(5),
+                allow_private_partner_urls: true, // simulators on loopback
+            },
         ),
         Some(token),
     );

@@ -80,6 +80,8 @@ impl Hub {
             time_scale: 0.01,
             claim_lease_secs: 1_000,
             poll_interval_ms: 50,
+            // The simulators and the stand-in ingress listen on 127.0.0.1.
+            allow_private_partner_urls: true,
             ..WorkersConfig::default()
         };
         config.vending.busy_wait_ms = 60;
@@ -92,6 +94,7 @@ impl Hub {
             RegistrySettings {
                 ttl: Duration::from_secs(3600),
                 partner_timeout: Duration::from_millis(config.partner_timeout_ms),
+                allow_private_partner_urls: config.allow_private_partner_urls,
             },
         );
         let mut hub = Hub {

@@ -84,7 +84,11 @@ impl OrdersApi {
             hub.pool().clone(),
             hub.kafka.clone(),
             hub.secrets.clone(),
-            std::time::Duration::from_secs(5),
+            switchyard_connections::RegistrySettings {
+                ttl: std::time::Duration::ZERO,
+                partner_timeout: std::time::Duration::from_secs(5),
+                allow_private_partner_urls: true,
+            },
         );
         let token = AdminToken::parse(SecretString::from(TOKEN.to_owned())).expect("token");
         Self {

@@ -8,6 +8,7 @@
 pub mod daojia;
 pub mod dstore;
 pub mod dujiao;
+pub mod json_error;
 pub mod numeric_status;
 pub mod policy;
 pub mod qimen;

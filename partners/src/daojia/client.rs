@@ -10,10 +10,10 @@ use super::error::DaojiaError;
 use super::update::{
     DaojiaAnswer, OrderDetailUpdate, UpdateOrderDetailForm, UPDATE_ORDER_DETAIL_PATH,
 };
+use crate::json_error::describe_json_error;
 use crate::policy::{
     AnswerVerdict, PartnerHttp, PartnerHttpError, PartnerResponse, PolicyConfig, PolicyConfigError,
 };
-use crate::qimen::error::describe_json_error;
 
 const PARTNER: &str = "daojia";
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::id::{int_or_string, DaojiaId};
 use super::personal::Personal;
 use super::sign::verify_push_sign;
-use crate::qimen::error::describe_json_error;
+use crate::json_error::describe_json_error;
 use crate::qimen::timestamp::{check_window, parse_top_timestamp, TimestampError};
 use switchyard_domain::Money;
 

@@ -10,13 +10,14 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::config::DstoreConfig;
-use super::error::{describe_json_error, DstoreError};
+use super::error::DstoreError;
 use super::signature::{sign_message, verify_message, MessageKind};
 use super::status::ResultStatus;
 use super::wire::{
     paths, DstoreResult, NotifyOrderChangeAnswer, NotifyOrderChangeRequest, SyncProductAnswer,
     SyncProductRequest,
 };
+use crate::json_error::describe_json_error;
 use crate::policy::{
     AnswerVerdict, PartnerHttp, PartnerHttpError, PartnerResponse, PolicyConfigError,
 };

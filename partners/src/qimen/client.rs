@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::config::QimenConfig;
-use super::error::{describe_json_error, find_failure, QimenError};
+use super::error::{find_failure, QimenError};
 use super::request::{business_body, sign_request};
 use super::wire::{
     methods, AckAnswer, LogisticsAck, LogisticsSyncAckRequest, LogisticsSyncQuery,
@@ -18,6 +18,7 @@ use super::wire::{
     StockChangeQueryAnswer, StockQuery, StockQueryAnswer, TradeList, TradePushAnswer,
     TradePushRequest, MAX_ACKS_PER_CALL, MAX_QUERY_LIMIT,
 };
+use crate::json_error::describe_json_error;
 use crate::policy::{
     AnswerVerdict, PartnerHttp, PartnerHttpError, PartnerResponse, PolicyConfigError,
 };

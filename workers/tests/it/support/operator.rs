@@ -57,20 +57,25 @@ impl ConnectionsApi {
     }
 
     async fn send(&self, method: Method, path: &str, body: Value) -> (StatusCode, String) {
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {TOKEN}"))
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .expect("request");
-        let response = self.router.clone().oneshot(request).await.expect("answer");
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("body");
-        (status, String::from_utf8_lossy(&bytes).into_owned())
+        send(&self.router, method, path, Body::from(body.to_string())).await
     }
+}
+
+/// One request with the operator token: the status and the body.
+async fn send(router: &Router, method: Method, path: &str, body: Body) -> (StatusCode, String) {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/json")
+        .body(body)
+        .expect("request");
+    let response = router.clone().oneshot(request).await.expect("answer");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The workers' operator routes (procurement, cancel, notifications) under the one guard.
@@ -98,17 +103,7 @@ impl OrdersApi {
 
     /// `GET path` with the operator token: the status and the JSON answer.
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(path)
-            .header("authorization", format!("Bearer {TOKEN}"))
-            .body(Body::empty())
-            .expect("request");
-        let response = self.router.clone().oneshot(request).await.expect("answer");
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("body");
-        (status, serde_json::from_slice(&bytes).expect("JSON answer"))
+        let (status, body) = send(&self.router, Method::GET, path, Body::empty()).await;
+        (status, serde_json::from_str(&body).expect("JSON answer"))
     }
 }

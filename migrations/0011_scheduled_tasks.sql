@@ -8,8 +8,6 @@ create table scheduled_tasks (
     task_key     text        not null,
     due_at       timestamptz not null,
     payload      jsonb       not null default '{}'::jsonb,
-    -- bumped by every (re)schedule, so finishing a run never deletes a newer schedule
-    version      bigint      not null default 1,
     attempts     integer     not null default 0,
     lease_id     uuid,
     lease_until  timestamptz,

@@ -1,8 +1,8 @@
 //! The Kubernetes manifests and the CLI follow the worker registry
 //! (`workers/src/registry.rs`): every `args: ["worker", NAME]` is a worker `switchyard worker`
-//! accepts, every registered worker has a Deployment, `switchyard worker --help` lists each with
-//! its description, and every configuration variable the ConfigMap sets is a key the binary
-//! knows (an unknown one would stop every pod at start-up).
+//! accepts, every registered worker has a Deployment and a KEDA object triggered by exactly its
+//! topics, `switchyard worker --help` lists each with its description, and every configuration
+//! variable the ConfigMap sets is a key the binary knows (an unknown one would stop every pod).
 
 use std::path::Path;
 use std::process::Command;
@@ -37,6 +37,31 @@ fn every_registered_worker_has_a_deployment() {
             "worker `{}` has no Deployment in k8s/workers.yaml",
             worker.name
         );
+    }
+}
+
+#[test]
+fn every_worker_scales_on_the_lag_of_exactly_its_topics() {
+    let autoscaling = manifest("autoscaling.yaml");
+    for worker in WORKERS {
+        let name = format!("name: switchyard-{}", worker.name);
+        let object = autoscaling
+            .split("\n---")
+            .find(|doc| doc.contains("kind: ScaledObject") && doc.contains(&name))
+            .unwrap_or_else(|| panic!("no ScaledObject for worker `{}`", worker.name));
+        let mut triggered: Vec<&str> = object
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("topic: "))
+            .collect();
+        triggered.sort_unstable();
+        let mut consumed = worker.topics();
+        consumed.sort_unstable();
+        assert_eq!(triggered, consumed, "KEDA triggers of `{}`", worker.name);
+        let group = format!("consumerGroup: switchyard.{}", worker.name);
+        assert!(object
+            .lines()
+            .filter(|l| l.contains("consumerGroup:"))
+            .all(|l| l.trim() == group));
     }
 }
 

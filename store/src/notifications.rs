@@ -25,18 +25,21 @@ text_enum! {
     }
 }
 
-/// One notification as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// One notification as stored (serialised as the operator API shows it).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct Notification {
     /// Row id.
+    #[serde(skip)]
     pub id: i64,
     /// The order.
+    #[serde(skip)]
     pub order_id: Uuid,
     /// The channel connection it went to.
     pub connection_id: i64,
     /// `dstore` or `daojia`.
     pub channel: String,
     /// The partner's word or code for the status.
+    #[serde(rename = "status")]
     pub partner_status: String,
     /// The idempotency key sent.
     pub request_id: String,
@@ -49,8 +52,10 @@ pub struct Notification {
     /// Calls made.
     pub attempts: i32,
     /// First call.
+    #[serde(rename = "first_sent_at")]
     pub created_at: DateTime<Utc>,
     /// Last call.
+    #[serde(rename = "last_sent_at")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -1,11 +1,11 @@
 //! Scheduled tasks: the rows behind the workers' shared scheduler (`scheduled_tasks`, migration
 //! `0011_scheduled_tasks.sql`).
 //!
-//! Contract: a task is identified by (job, key); [`schedule`] creates it or moves it to a new due
-//! time (bumping its version). [`claim_due`] leases up to `limit` due, unleased tasks of one job
+//! Contract: a task is identified by (job, key); [`ensure`] creates it once (a periodic task then
+//! keeps itself scheduled). [`claim_due`] leases up to `limit` due, unleased tasks of one job
 //! with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never get the same row; a lease that ends
 //! (its holder died) makes the task claimable again. The holder then ends its run with exactly one
-//! of [`finish`] (done: deleted, unless it was rescheduled meanwhile), [`reschedule_claimed`]
+//! of [`finish`] (done: deleted), [`reschedule_claimed`]
 //! (run again at a time) or [`fail`] (record the error, due again at a time). Each takes the lease
 //! id, so a holder whose lease was taken over changes nothing. A holder whose runs outlast a
 //! third of the lease renews it ([`extend_leases`]).
@@ -29,33 +29,8 @@ pub struct ClaimedTask {
     pub due_at: DateTime<Utc>,
     /// Runs started so far, this one included.
     pub attempts: i32,
-    /// The schedule this run is for (see [`finish`]).
-    pub version: i64,
     /// The lease this run holds.
     pub lease_id: Uuid,
-}
-
-/// Creates task (job, key) due at `due_at`, or moves an existing one there with a new payload.
-pub async fn schedule(
-    executor: impl PgExecutor<'_>,
-    job: &str,
-    key: &str,
-    due_at: DateTime<Utc>,
-    payload: &serde_json::Value,
-) -> StoreResult<()> {
-    sqlx::query(
-        "insert into scheduled_tasks (job, task_key, due_at, payload) values ($1, $2, $3, $4)
-         on conflict (job, task_key) do update
-            set due_at = excluded.due_at, payload = excluded.payload,
-                version = scheduled_tasks.version + 1, attempts = 0, last_error = null",
-    )
-    .bind(job)
-    .bind(key)
-    .bind(due_at)
-    .bind(payload)
-    .execute(executor)
-    .await?;
-    Ok(())
 }
 
 /// Creates task (job, key) due at `due_at` unless it exists (a periodic task that, once there,
@@ -99,7 +74,7 @@ pub async fn claim_due(
                   limit $2
                   for update skip locked) due
           where t.job = due.job and t.task_key = due.task_key
-      returning t.job, t.task_key, t.payload, t.due_at, t.attempts, t.version, t.lease_id",
+      returning t.job, t.task_key, t.payload, t.due_at, t.attempts, t.lease_id",
     )
     .bind(job)
     .bind(limit)
@@ -129,23 +104,13 @@ pub async fn extend_leases(
     Ok(done.rows_affected())
 }
 
-/// Ends a run successfully: the task is deleted, unless it was rescheduled while it ran (then
-/// only the lease is released and the new schedule stands). False when the lease was lost.
+/// Ends a run successfully: the task is deleted. False when the lease was lost.
 pub async fn finish(executor: impl PgExecutor<'_>, task: &ClaimedTask) -> StoreResult<bool> {
-    let (done,): (i64,) = sqlx::query_as(
-        "with deleted as (
-             delete from scheduled_tasks where lease_id = $1 and version = $2 returning 1
-         ), released as (
-             update scheduled_tasks set lease_id = null, lease_until = null
-              where lease_id = $1 and version <> $2 returning 1
-         )
-         select (select count(*) from deleted) + (select count(*) from released)",
-    )
-    .bind(task.lease_id)
-    .bind(task.version)
-    .fetch_one(executor)
-    .await?;
-    Ok(done > 0)
+    let done = sqlx::query("delete from scheduled_tasks where lease_id = $1")
+        .bind(task.lease_id)
+        .execute(executor)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// Ends a run that wants to run again at `due_at` (a periodic pull, the next poll of a ladder).
@@ -157,12 +122,11 @@ pub async fn reschedule_claimed(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "update scheduled_tasks
-            set due_at = $3, payload = $4, attempts = 0, last_error = null,
+            set due_at = $2, payload = $3, attempts = 0, last_error = null,
                 lease_id = null, lease_until = null
-          where lease_id = $1 and version = $2",
+          where lease_id = $1",
     )
     .bind(task.lease_id)
-    .bind(task.version)
     .bind(due_at)
     .bind(payload)
     .execute(executor)

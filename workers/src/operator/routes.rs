@@ -211,26 +211,7 @@ async fn notifications(
         return bad_request("the id must be a UUID");
     };
     match channel_notifications::of_order(&state.pool, id).await {
-        Ok(rows) => {
-            let items: Vec<_> = rows
-                .iter()
-                .map(|row| {
-                    json!({
-                        "channel": row.channel,
-                        "connection_id": row.connection_id,
-                        "status": row.partner_status,
-                        "request_id": row.request_id,
-                        "outcome": row.outcome,
-                        "answer_code": row.answer_code,
-                        "answer_message": row.answer_message,
-                        "attempts": row.attempts,
-                        "first_sent_at": row.created_at,
-                        "last_sent_at": row.updated_at,
-                    })
-                })
-                .collect();
-            Json(json!({ "order_id": id, "items": items })).into_response()
-        }
+        Ok(rows) => Json(json!({ "order_id": id, "items": rows })).into_response(),
         Err(error) => store_problem(&error),
     }
 }

@@ -37,7 +37,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-pub use switchyard_store::scheduled_tasks::{schedule, ClaimedTask};
+pub use switchyard_store::scheduled_tasks::{ensure, ClaimedTask};
 
 /// A boxed future borrowed from a job.
 pub type JobFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -31,7 +31,7 @@ pub(super) async fn sync(syncer: &StatusSyncer, target: &Target<'_>) -> Result<(
         return Ok(());
     };
     let history = syncer.history(target.order).await?;
-    if history.refused.is_some() {
+    if history.refused {
         return Ok(());
     }
     let mut journey = OrderJourney::booked(target.order.total_minor);

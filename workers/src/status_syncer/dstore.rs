@@ -30,7 +30,7 @@ pub(super) async fn sync(syncer: &StatusSyncer, target: &Target<'_>) -> Result<(
         return Ok(());
     };
     let history = syncer.history(target.order).await?;
-    if history.refused.is_some() {
+    if history.refused {
         return Ok(());
     }
     let sent: Vec<NotifyOrderStatus> = history.sent.iter().filter_map(|w| parse(w)).collect();

@@ -187,8 +187,7 @@ impl StatusSyncer {
                 .collect(),
             refused: rows
                 .iter()
-                .find(|row| row.outcome == NotificationOutcome::Refused)
-                .map(|row| row.partner_status.clone()),
+                .any(|row| row.outcome == NotificationOutcome::Refused),
         })
     }
 
@@ -247,5 +246,5 @@ impl Call<'_> {
 /// What an order's channel has been told.
 struct History {
     sent: Vec<String>,
-    refused: Option<String>,
+    refused: bool,
 }

@@ -7,7 +7,7 @@ use switchyard_connections::{ConnectionRegistry, RegistrySettings};
 use switchyard_testkit::database::TestDatabase;
 use switchyard_topics::events::{StockChangeReason, StockChanged, StockSource, StockStatus};
 use switchyard_topics::{encode, ensure_topics, EventMeta, Producer};
-use switchyard_workers::scheduler::schedule;
+use switchyard_workers::scheduler::ensure;
 use switchyard_workers::{Registration, WorkerContext, WorkerMetrics, WorkersConfig};
 use tokio_util::sync::CancellationToken;
 
@@ -150,15 +150,9 @@ async fn a_throwaway_worker_consumes_its_topic_and_runs_its_tasks() {
         .send(&encoded, Duration::from_secs(10))
         .await
         .expect("produce");
-    schedule(
-        db.pool(),
-        "tally",
-        "t-1",
-        chrono::Utc::now(),
-        &serde_json::json!({}),
-    )
-    .await
-    .expect("schedule");
+    ensure(db.pool(), "tally", "t-1", chrono::Utc::now())
+        .await
+        .expect("schedule");
 
     eventually(WAIT, "the event and the task recorded", || async {
         let seen: Vec<String> = sqlx::query_scalar("select what from tally order by what")

@@ -71,6 +71,11 @@ impl ConnectionRegistry {
         }))
     }
 
+    /// The settings it was made with (another registry for the same process can reuse them).
+    pub fn settings(&self) -> RegistrySettings {
+        self.0.settings
+    }
+
     /// The connection `id` with its secret, whatever its status.
     pub async fn connection(&self, id: i64) -> Result<Arc<LoadedConnection>, ConnectionError> {
         if let Some(hit) = self.0.by_id.get(&id) {

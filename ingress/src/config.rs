@@ -38,6 +38,10 @@ pub struct IngressConfig {
     pub daojia_window_secs: u64,
     /// `site_name` answered by the Dujiao-Next `ping`.
     pub site_name: String,
+    /// How long a downstream site's cancel of an order already being procured may wait for
+    /// the upstreams' answers (inside Dujiao-Next's 3–5 s deadline); past it the site gets the
+    /// retryable `internal_error` and the cancel goes on in the background.
+    pub cancel_timeout_ms: u64,
 }
 
 impl Default for IngressConfig {
@@ -55,6 +59,7 @@ impl Default for IngressConfig {
             connection_cache_ttl_ms: 5_000,
             daojia_window_secs: 600,
             site_name: "Switchyard".to_owned(),
+            cancel_timeout_ms: 2_500,
         }
     }
 }
@@ -63,6 +68,11 @@ impl IngressConfig {
     /// The ack budget as a duration.
     pub fn ack_budget(&self) -> Duration {
         Duration::from_millis(self.ack_budget_ms)
+    }
+
+    /// How long a cancel waits for the upstreams.
+    pub fn cancel_timeout(&self) -> Duration {
+        Duration::from_millis(self.cancel_timeout_ms)
     }
 
     /// The longest wait for a service slot.

@@ -74,3 +74,30 @@ pub async fn wait_until_consumed(
         tokio::time::sleep(POLL).await;
     }
 }
+
+/// How many records `topic` holds (the sum of its partitions' high watermarks); 0 when the
+/// topic does not exist. For counting what was written somewhere, e.g. a dead-letter topic.
+pub fn records_on(bootstrap: &str, topic: &str) -> anyhow::Result<i64> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("log_level", "0")
+        .create()
+        .context("watermark reader")?;
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(5))
+        .context("fetching metadata")?;
+    let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) else {
+        return Ok(0);
+    };
+    if found.error().is_some() {
+        return Ok(0);
+    }
+    let mut records = 0;
+    for partition in found.partitions() {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, partition.id(), Duration::from_secs(5))
+            .context("fetching watermarks")?;
+        records += high - low;
+    }
+    Ok(records)
+}

@@ -34,6 +34,10 @@ pub struct WorkersConfig {
     /// How often each WDT connection's shipments are pulled (`logistics.sync.query`, looping
     /// until empty), scaled by `time_scale`.
     pub wdt_logistics_interval_secs: u64,
+    /// Attempts the status-syncer makes at one status before it dead-letters it (the runner's
+    /// `kafka.retry_delays_ms`, last delay repeating): with the default delays, 300 attempts
+    /// keep telling a channel that is down for about ten hours.
+    pub status_sync_max_attempts: u32,
     /// Relaying callbacks to downstream Dujiao-Next sites.
     pub relay: RelayConfig,
     /// Vending dispense and query-back.
@@ -51,6 +55,7 @@ impl Default for WorkersConfig {
             poll_interval_ms: 200,
             poll_batch: 50,
             wdt_logistics_interval_secs: 300,
+            status_sync_max_attempts: 300,
             relay: RelayConfig::default(),
             vending: VendingConfig::default(),
         }
@@ -127,6 +132,9 @@ impl WorkersConfig {
         }
         if self.poll_interval_ms == 0 || self.poll_batch <= 0 {
             return invalid("poll_interval_ms / poll_batch", "must be positive");
+        }
+        if self.status_sync_max_attempts == 0 {
+            return invalid("status_sync_max_attempts", "must be at least 1");
         }
         Ok(())
     }
@@ -222,6 +230,14 @@ mod tests {
             ..WorkersConfig::default()
         };
         assert_eq!(bad.validate().unwrap_err().key, "time_scale");
+        let no_attempts = WorkersConfig {
+            status_sync_max_attempts: 0,
+            ..WorkersConfig::default()
+        };
+        assert_eq!(
+            no_attempts.validate().unwrap_err().key,
+            "status_sync_max_attempts"
+        );
         let bad_url = WorkersConfig {
             public_base_url: "ftp://x".into(),
             ..WorkersConfig::default()

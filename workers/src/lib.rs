@@ -5,24 +5,22 @@
 //! `lib.rs` holds only modules and re-exports; each module's header states its contract.
 
 pub mod callback_relayer;
-pub mod cancel;
 pub mod config;
 pub mod context;
-pub mod downstream;
 pub mod error;
 pub mod kit;
 pub mod metrics;
 pub mod operator;
-pub mod parent;
 pub mod procurer;
 pub mod registry;
 pub mod scheduler;
 pub mod status_syncer;
 
-pub use cancel::{cancel_order, CancelError, CancelOutcome, CanceledBy};
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};
 pub use context::WorkerContext;
 pub use error::{StepError, WorkerError};
 pub use kit::{NoInput, PreparedWorker, Registration, Worker};
 pub use metrics::WorkerMetrics;
 pub use operator::operator_routes;
+pub use switchyard_lifecycle::{cancel, downstream, parent};
+pub use switchyard_lifecycle::{cancel_order, CancelError, CancelOutcome, CanceledBy};

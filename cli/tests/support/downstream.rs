@@ -9,8 +9,10 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use switchyard_partners::dujiao::wire::{CreateOrderAnswer, CreateOrderRequest, OrderDetail};
-use switchyard_partners::dujiao::{DujiaoClient, DujiaoConnection, Sensitive};
+use switchyard_partners::dujiao::wire::{
+    CancelAnswer, CreateOrderAnswer, CreateOrderRequest, OrderDetail,
+};
+use switchyard_partners::dujiao::{DujiaoClient, DujiaoConnection, DujiaoError, Sensitive};
 use switchyard_partners::policy::PolicyConfig;
 use switchyard_runtime::SecretString;
 use tokio::task::JoinHandle;
@@ -93,6 +95,11 @@ impl Downstream {
             .get_order(order_id)
             .await
             .expect("the order can be read")
+    }
+
+    /// `POST /orders/:id/cancel`: the answer, or the provider's refusal.
+    pub async fn cancel(&self, order_id: u64) -> Result<CancelAnswer, DujiaoError> {
+        self.client.cancel_order(order_id).await
     }
 
     /// Where this site receives its callbacks (for orders placed by another client on its

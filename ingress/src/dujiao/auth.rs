@@ -74,11 +74,6 @@ impl<'a> Endpoint<'a> {
         Self { state, name }
     }
 
-    /// The metric name.
-    pub(crate) fn name(&self) -> &'static str {
-        self.name
-    }
-
     /// Counts one request under this endpoint with `outcome`.
     pub(crate) fn count(&self, outcome: &'static str) {
         self.state.metrics.count(self.name, outcome);

@@ -3,6 +3,7 @@
 
 mod auth;
 mod callback;
+mod cancel;
 mod catalog;
 mod convert;
 mod delivery;
@@ -28,9 +29,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/upstream/products/{id}", get(catalog::product))
         .route("/api/v1/upstream/orders", post(orders::create))
         .route("/api/v1/upstream/orders/{id}", get(order_view::show))
-        .route(
-            "/api/v1/upstream/orders/{id}/cancel",
-            post(order_view::cancel),
-        )
+        .route("/api/v1/upstream/orders/{id}/cancel", post(cancel::cancel))
         .route("/api/v1/upstream/callback", post(callback::receive))
 }

@@ -15,7 +15,7 @@
 mod no_input;
 mod prepared;
 
-use switchyard_topics::{Consumable, Handler};
+use switchyard_topics::{Consumable, Handler, KafkaConfig};
 
 pub use no_input::NoInput;
 pub use prepared::PreparedWorker;
@@ -43,6 +43,13 @@ pub trait Worker: Sized + Send + Sync + 'static {
     /// Its time-driven jobs on the shared scheduler.
     fn jobs(&self) -> Vec<Job> {
         Vec::new()
+    }
+
+    /// The settings its consumer runner runs with: the process's `[kafka]` section unless the
+    /// worker needs another retry budget (a worker whose partner may be down for hours keeps
+    /// retrying a parked event for longer before it dead-letters it).
+    fn runner_settings(&self, kafka: &KafkaConfig) -> KafkaConfig {
+        kafka.clone()
     }
 }
 

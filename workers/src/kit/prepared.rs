@@ -48,7 +48,7 @@ impl PreparedWorker {
             !<<W::Handler as Handler>::Event as Consumable>::logical_topics().is_empty();
         let runner: Option<StartRunner> = if has_input {
             let runner = Runner::new(
-                &ctx.kafka,
+                &worker.runner_settings(&ctx.kafka),
                 W::NAME,
                 worker.handler(),
                 ctx.pool.clone(),

@@ -34,7 +34,12 @@ pub(super) async fn sync(syncer: &StatusSyncer, target: &Target<'_>) -> Result<(
         return Ok(());
     }
     let sent: Vec<NotifyOrderStatus> = history.sent.iter().filter_map(|w| parse(w)).collect();
-    for step in plan(&sent, status) {
+    let steps = plan(&sent, status);
+    if steps.is_empty() && status == NotifyOrderStatus::Ready && sent.contains(&status) {
+        // READY was told, but the process stopped before the hand-over committed: do it now.
+        return hand_over(syncer, target).await;
+    }
+    for step in steps {
         if !notify(syncer, target, step).await? {
             return Ok(());
         }

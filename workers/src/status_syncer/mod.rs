@@ -68,6 +68,8 @@ struct Shared {
     cancel_partners: RegistrySettings,
     logistics_interval: Duration,
     connections: ConnectionRegistry,
+    /// `workers.status_sync_max_attempts`: its runner's retry budget.
+    max_attempts: u32,
 }
 
 /// What the status-syncer consumes.
@@ -112,6 +114,7 @@ impl Worker for StatusSyncer {
                 },
                 logistics_interval: ctx.config.wdt_logistics_interval(),
                 connections: ctx.connections.clone(),
+                max_attempts: ctx.config.status_sync_max_attempts,
             }),
         })
     }
@@ -124,6 +127,15 @@ impl Worker for StatusSyncer {
         vec![Job::Tasks(Arc::new(logistics::LogisticsPull(Arc::clone(
             &self.shared,
         ))))]
+    }
+
+    /// A channel may be down for hours: its statuses stay parked (holding up only their own
+    /// orders) for `workers.status_sync_max_attempts` attempts before they are dead-lettered.
+    fn runner_settings(&self, kafka: &KafkaConfig) -> KafkaConfig {
+        KafkaConfig {
+            max_attempts: self.shared.max_attempts,
+            ..kafka.clone()
+        }
     }
 }
 

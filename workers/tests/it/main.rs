@@ -8,6 +8,7 @@ mod procurement;
 mod relay;
 mod scheduler;
 mod status_events;
+mod status_outage;
 mod status_sync;
 mod support;
 mod vending;

@@ -23,9 +23,9 @@ use http::StatusCode;
 use crate::support::operator::OrdersApi;
 use crate::support::{test_vector, Hub, WAIT};
 
-const CLIENT_ID: &str = "2022-DSTORE-SYNC";
+pub(crate) const CLIENT_ID: &str = "2022-DSTORE-SYNC";
 
-fn dstore_simulator() -> DstoreSimulator {
+pub(crate) fn dstore_simulator() -> DstoreSimulator {
     DstoreSimulator::new(DstoreSimulatorConfig {
         client_id: CLIENT_ID.into(),
         dstore_private_key: DstorePrivateKey::parse(&test_vector("dstore_test_private.pem"))
@@ -35,7 +35,7 @@ fn dstore_simulator() -> DstoreSimulator {
     })
 }
 
-fn daojia_config() -> DaojiaSimulatorConfig {
+pub(crate) fn daojia_config() -> DaojiaSimulatorConfig {
     DaojiaSimulatorConfig {
         push_secret: "push-secret-1".into(),
         service_key: "service-key-1".into(),
@@ -44,7 +44,7 @@ fn daojia_config() -> DaojiaSimulatorConfig {
     }
 }
 
-fn pos_id() -> String {
+pub(crate) fn pos_id() -> String {
     format!("pos-{}", Uuid::new_v4().simple())
 }
 

@@ -15,7 +15,7 @@ use sqlx::PgConnection;
 use switchyard_store::orders::{self, Channel, Order, OrderStatus};
 use switchyard_store::procurement::{self, ProcurementStatus};
 use switchyard_topics::events::{self, Money, OrderStatusChanged, StatusSource};
-use switchyard_topics::{encode, outbox, EventMeta, KafkaConfig};
+use switchyard_topics::{encode, outbox, EventMeta, TopicNaming};
 use uuid::Uuid;
 
 use crate::downstream;
@@ -97,7 +97,7 @@ pub async fn refresh(
 /// commit.
 pub async fn announce(
     conn: &mut PgConnection,
-    kafka: &KafkaConfig,
+    naming: &(impl TopicNaming + ?Sized),
     change: &ParentChange,
     source: StatusSource,
     reason: Option<&str>,
@@ -120,7 +120,7 @@ pub async fn announce(
         delivered_at,
         changed_at: change.order.updated_at.timestamp_millis(),
     };
-    let encoded = encode(kafka, &event, EventMeta::new())?;
+    let encoded = encode(naming, &event, EventMeta::new())?;
     outbox::write(&mut *conn, &encoded).await?;
     Ok(())
 }

@@ -26,7 +26,7 @@ use switchyard_store::procurement::{self, ProcurementOrder, ProcurementStatus};
 use switchyard_store::wallets::{self, WalletMove};
 use switchyard_store::{credentials, stock, StoreError};
 use switchyard_topics::events::{Money, StatusSource};
-use switchyard_topics::{outbox, KafkaConfig};
+use switchyard_topics::{outbox, TopicNaming};
 use uuid::Uuid;
 
 use crate::downstream;
@@ -108,7 +108,7 @@ impl CanceledBy {
 /// Cancels `order_id` upstream first, then locally.
 pub async fn cancel_order(
     pool: &PgPool,
-    kafka: &KafkaConfig,
+    naming: &(impl TopicNaming + ?Sized),
     secrets: &SecretBox,
     partners: RegistrySettings,
     order_id: Uuid,
@@ -132,8 +132,8 @@ pub async fn cancel_order(
             ..partners
         },
     );
-    let sub_orders = procurement::for_order(pool, order_id).await?;
-    for sub in &sub_orders {
+    let asked = procurement::for_order(pool, order_id).await?;
+    for sub in &asked {
         cancel_upstream(pool, &clients, sub).await?;
     }
 
@@ -157,6 +157,11 @@ pub async fn cancel_order(
                 "a sub-order was delivered".into(),
             ));
         }
+        if placed_since(&asked, &sub) {
+            return Err(CancelError::UpstreamUnavailable(
+                "procurement started while canceling; ask again".into(),
+            ));
+        }
         if sub.status != ProcurementStatus::Canceled {
             procurement::set_status(&mut *tx, sub.id, ProcurementStatus::Canceled).await?;
         }
@@ -178,7 +183,7 @@ pub async fn cancel_order(
     let (source, reason) = by.source();
     parent::announce(
         &mut tx,
-        kafka,
+        naming,
         &change,
         source,
         Some(reason),
@@ -197,6 +202,21 @@ pub async fn cancel_order(
         sub_orders_canceled: canceled,
         refunded_minor: refunded,
     })
+}
+
+/// True when `sub` went to its fulfiller after the fulfillers were asked (the procurer raced
+/// the cancel): cancelling it locally would leave a live upstream order behind.
+fn placed_since(asked: &[ProcurementOrder], sub: &ProcurementOrder) -> bool {
+    let placed = |status| {
+        matches!(
+            status,
+            ProcurementStatus::Submitted | ProcurementStatus::Accepted
+        )
+    };
+    placed(sub.status)
+        && !asked
+            .iter()
+            .any(|before| before.id == sub.id && placed(before.status))
 }
 
 /// Asks the sub-order's fulfiller to cancel; `Ok` when there is nothing to ask or it agreed.

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::expiry_sweeper::SweeperConfig;
+
 /// `[workers]` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -38,6 +40,8 @@ pub struct WorkersConfig {
     pub relay: RelayConfig,
     /// Vending dispense and query-back.
     pub vending: VendingConfig,
+    /// The expiry-sweeper: unpaid vending expiry, Dujiao-Next fallback polls, retention.
+    pub sweeper: SweeperConfig,
 }
 
 impl Default for WorkersConfig {
@@ -53,6 +57,7 @@ impl Default for WorkersConfig {
             wdt_logistics_interval_secs: 300,
             relay: RelayConfig::default(),
             vending: VendingConfig::default(),
+            sweeper: SweeperConfig::default(),
         }
     }
 }
@@ -128,7 +133,7 @@ impl WorkersConfig {
         if self.poll_interval_ms == 0 || self.poll_batch <= 0 {
             return invalid("poll_interval_ms / poll_batch", "must be positive");
         }
-        Ok(())
+        self.sweeper.validate()
     }
 
     /// A waiting period after `time_scale` (never below one millisecond).

@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod downstream;
 pub mod error;
+pub mod expiry_sweeper;
 pub mod kit;
 pub mod metrics;
 pub mod operator;
@@ -18,6 +19,7 @@ pub mod procurer;
 pub mod registry;
 pub mod scheduler;
 pub mod status_syncer;
+pub mod upstream_outcome;
 
 pub use cancel::{cancel_order, CancelError, CancelOutcome, CanceledBy};
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};

@@ -54,7 +54,7 @@ async fn due_expiries(hub: &Hub) -> i64 {
         .bind(vending_expiry::JOB)
         .fetch_one(hub.pool())
         .await
-        .unwrap()
+        .expect("test set-up")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,7 +157,7 @@ async fn an_unpaid_order_is_closed_at_its_deadline_and_one_paid_before_it_is_unt
 
 /// A vending sub-order whose platform order exists, unpaid, with its expiry already due.
 async fn unpaid_sub_order(hub: &Hub, connection: i64, n: usize) -> (Uuid, String) {
-    let mut conn = hub.pool().acquire().await.unwrap();
+    let mut conn = hub.pool().acquire().await.expect("test set-up");
     let order = orders::insert(
         &mut conn,
         &NewOrder {
@@ -182,7 +182,7 @@ async fn unpaid_sub_order(hub: &Hub, connection: i64, n: usize) -> (Uuid, String
         },
     )
     .await
-    .unwrap()
+    .expect("test set-up")
     .into_inner();
     let key = format!("{}M{MACHINE}", order.order_no);
     let sub = procurement::create(
@@ -201,31 +201,35 @@ async fn unpaid_sub_order(hub: &Hub, connection: i64, n: usize) -> (Uuid, String
         },
     )
     .await
-    .unwrap()
+    .expect("test set-up")
     .into_inner();
-    let client = hub.connections.vending(connection).await.unwrap();
+    let client = hub
+        .connections
+        .vending(connection)
+        .await
+        .expect("test set-up");
     let platform_id = client
         .create_order(&CreateOrder {
-            machine_no: MachineNo::parse(MACHINE).unwrap(),
+            machine_no: MachineNo::parse(MACHINE).expect("test set-up"),
             notify_url: hub.config.vending_notify_url(MACHINE),
-            trade_id: TradeId::parse(&key).unwrap(),
+            trade_id: TradeId::parse(&key).expect("test set-up"),
             products: vec![ProductLine {
                 product_id: "p1".into(),
                 quantity: 1,
             }],
         })
         .await
-        .unwrap();
+        .expect("test set-up");
     procurement::set_upstream_order_id(hub.pool(), sub.id, &platform_id)
         .await
-        .unwrap();
+        .expect("test set-up");
     procurement::mark_failed(hub.pool(), sub.id, "503", "payment call failed")
         .await
-        .unwrap();
+        .expect("test set-up");
     let long_ago = chrono::Utc::now() - chrono::Duration::hours(1);
     vending_expiry::schedule(hub.pool(), &hub.config, sub.id, long_ago)
         .await
-        .unwrap();
+        .expect("test set-up");
     (sub.id, platform_id)
 }
 

@@ -44,15 +44,20 @@ async fn receiver() -> (String, Arc<Mutex<Vec<CallbackBody>>>) {
     let received: Arc<Mutex<Vec<CallbackBody>>> = Arc::default();
     let record = |State(seen): State<Arc<Mutex<Vec<CallbackBody>>>>, body: Bytes| async move {
         seen.lock()
-            .unwrap()
-            .push(serde_json::from_slice(&body).unwrap());
+            .expect("test set-up")
+            .push(serde_json::from_slice(&body).expect("test set-up"));
         Json(json!({"ok": true, "message": "received"}))
     };
     let router = Router::new()
         .route("/hooks", post(record))
         .with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("test set-up");
+    let url = format!(
+        "http://{}/hooks",
+        listener.local_addr().expect("test set-up")
+    );
     tokio::spawn(async move { axum::serve(listener, router).await });
     (url, received)
 }

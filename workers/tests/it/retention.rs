@@ -39,12 +39,15 @@ insert into event_outbox (event_id, topic, payload, created_at, refused_at, refu
 ";
 
 async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar(sql)
+        .fetch_one(pool)
+        .await
+        .expect("test set-up")
 }
 
 /// A sub-order in `status` with `attempts` attempts made 100 days ago.
 async fn sub_order_with_old_attempts(hub: &Hub, status: ProcurementStatus, attempts: i32) -> Uuid {
-    let mut conn = hub.pool().acquire().await.unwrap();
+    let mut conn = hub.pool().acquire().await.expect("test set-up");
     let order = orders::insert(
         &mut conn,
         &NewOrder {
@@ -69,7 +72,7 @@ async fn sub_order_with_old_attempts(hub: &Hub, status: ProcurementStatus, attem
         },
     )
     .await
-    .unwrap()
+    .expect("test set-up")
     .into_inner();
     let sub = procurement::create(
         &mut conn,
@@ -87,11 +90,11 @@ async fn sub_order_with_old_attempts(hub: &Hub, status: ProcurementStatus, attem
         },
     )
     .await
-    .unwrap()
+    .expect("test set-up")
     .into_inner();
     procurement::set_status(hub.pool(), sub.id, status)
         .await
-        .unwrap();
+        .expect("test set-up");
     sqlx::query(
         "insert into procurement_attempts (procurement_order_id, attempt_no, attempted_at, outcome)
          select $1, n, now() - interval '100 days', 'transient_failure'
@@ -101,7 +104,7 @@ async fn sub_order_with_old_attempts(hub: &Hub, status: ProcurementStatus, attem
     .bind(attempts)
     .execute(hub.pool())
     .await
-    .unwrap();
+    .expect("test set-up");
     sub.id
 }
 

@@ -1,7 +1,7 @@
 //! The Kubernetes manifests and the CLI follow the worker registry
 //! (`workers/src/registry.rs`): every `args: ["worker", NAME]` is a worker `switchyard worker`
 //! accepts, every registered worker has a Deployment and a KEDA object triggered by exactly its
-//! topics, `switchyard worker --help` lists each with its description, and every configuration
+//! topics (a worker that consumes none — only scheduled jobs — has no lag to scale on, and none), `switchyard worker --help` lists each with its description, and every configuration
 //! variable the ConfigMap sets is a key the binary knows (an unknown one would stop every pod).
 
 use std::path::Path;
@@ -45,6 +45,17 @@ fn every_worker_scales_on_the_lag_of_exactly_its_topics() {
     let autoscaling = manifest("autoscaling.yaml");
     for worker in WORKERS {
         let name = format!("name: switchyard-{}", worker.name);
+        if worker.topics().is_empty() {
+            let scaled = autoscaling
+                .split("\n---")
+                .any(|doc| doc.contains("kind: ScaledObject") && doc.contains(&name));
+            assert!(
+                !scaled,
+                "`{}` consumes no topic: no lag to scale on",
+                worker.name
+            );
+            continue;
+        }
         let object = autoscaling
             .split("\n---")
             .find(|doc| doc.contains("kind: ScaledObject") && doc.contains(&name))

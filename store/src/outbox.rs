@@ -167,14 +167,3 @@ pub async fn pending_count(db: impl PgExecutor<'_>) -> StoreResult<i64> {
     .await?;
     Ok(count)
 }
-
-/// Deletes published events older than `before` (housekeeping); returns how many.
-pub async fn purge_published(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> StoreResult<u64> {
-    let deleted = sqlx::query(
-        "DELETE FROM event_outbox WHERE published_at IS NOT NULL AND published_at < $1",
-    )
-    .bind(before)
-    .execute(db)
-    .await?;
-    Ok(deleted.rows_affected())
-}

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::expiry_sweeper::SweeperConfig;
+
 /// `[workers]` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -42,6 +44,8 @@ pub struct WorkersConfig {
     pub relay: RelayConfig,
     /// Vending dispense and query-back.
     pub vending: VendingConfig,
+    /// The expiry-sweeper: unpaid vending expiry, Dujiao-Next fallback polls, retention.
+    pub sweeper: SweeperConfig,
 }
 
 impl Default for WorkersConfig {
@@ -58,6 +62,7 @@ impl Default for WorkersConfig {
             status_sync_max_attempts: 300,
             relay: RelayConfig::default(),
             vending: VendingConfig::default(),
+            sweeper: SweeperConfig::default(),
         }
     }
 }
@@ -136,7 +141,7 @@ impl WorkersConfig {
         if self.status_sync_max_attempts == 0 {
             return invalid("status_sync_max_attempts", "must be at least 1");
         }
-        Ok(())
+        self.sweeper.validate()
     }
 
     /// A waiting period after `time_scale` (never below one millisecond).

@@ -8,6 +8,7 @@ pub mod callback_relayer;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod expiry_sweeper;
 pub mod kit;
 pub mod metrics;
 pub mod operator;
@@ -15,6 +16,7 @@ pub mod procurer;
 pub mod registry;
 pub mod scheduler;
 pub mod status_syncer;
+pub mod upstream_outcome;
 
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};
 pub use context::WorkerContext;

@@ -24,6 +24,13 @@ pub struct RelayLabels {
     pub outcome: String,
 }
 
+/// Labels of rows purged by retention.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct TableLabels {
+    /// The table purged.
+    pub table: String,
+}
+
 /// Every metric family of the workers (the consumer runner's included).
 #[derive(Debug, Clone, Default)]
 pub struct WorkerMetrics {
@@ -34,6 +41,9 @@ pub struct WorkerMetrics {
     pub(crate) attempts: Family<AttemptLabels, Counter>,
     pub(crate) relays: Family<RelayLabels, Counter>,
     pub(crate) outbox_published: Counter,
+    pub(crate) sweeper_stuck: Counter,
+    pub(crate) sweeper_vending_expired: Counter,
+    pub(crate) retention_purged: Family<TableLabels, Counter>,
 }
 
 impl WorkerMetrics {
@@ -59,7 +69,41 @@ impl WorkerMetrics {
             "Outbox events this process's worker drainers published to the broker",
             metrics.outbox_published.clone(),
         );
+        registry.register(
+            "switchyard_sweeper_stuck_orders",
+            "Accepted upstream sub-orders still undelivered past the alert threshold (once each)",
+            metrics.sweeper_stuck.clone(),
+        );
+        registry.register(
+            "switchyard_sweeper_vending_expired",
+            "Unpaid vending orders closed or confirmed expired by the sweeper",
+            metrics.sweeper_vending_expired.clone(),
+        );
+        registry.register(
+            "switchyard_retention_purged_rows",
+            "Rows purged past their retention, by table",
+            metrics.retention_purged.clone(),
+        );
         metrics
+    }
+
+    /// Sub-orders the sweeper alerted on as stuck, so far (tests read it).
+    pub fn sweeper_stuck_orders(&self) -> u64 {
+        self.sweeper_stuck.get()
+    }
+
+    /// Unpaid vending orders the sweeper expired so far (tests read it).
+    pub fn sweeper_vending_expired(&self) -> u64 {
+        self.sweeper_vending_expired.get()
+    }
+
+    /// Rows purged from `table` so far (tests read it).
+    pub fn retention_purged(&self, table: &str) -> u64 {
+        self.retention_purged
+            .get_or_create(&TableLabels {
+                table: table.to_owned(),
+            })
+            .get()
     }
 
     pub(crate) fn attempt(&self, fulfiller: &str, outcome: &str) {

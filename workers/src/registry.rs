@@ -5,6 +5,7 @@
 //! Kubernetes manifests' check all read this list.
 
 use crate::callback_relayer::CallbackRelayerWorker;
+use crate::expiry_sweeper::ExpirySweeper;
 use crate::kit::Registration;
 use crate::procurer::Procurer;
 use crate::status_syncer::StatusSyncer;
@@ -14,6 +15,7 @@ pub const WORKERS: &[Registration] = &[
     Registration::of::<Procurer>(),
     Registration::of::<CallbackRelayerWorker>(),
     Registration::of::<StatusSyncer>(),
+    Registration::of::<ExpirySweeper>(),
 ];
 
 /// The registered worker called `name`.

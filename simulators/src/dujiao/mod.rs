@@ -6,8 +6,9 @@
 //! stock, a wallet per credential, idempotent `POST /orders` on `(credential,
 //! downstream_order_no)`, and the protocol's error bodies. Fulfilling an order sends a signed
 //! callback to its `callback_url`, retried on 30/60/120/300/300 s × `callback_delay_factor` with a
-//! 15 s timeout. Control routes under `/_control` credit wallets, fulfil orders, switch
-//! payment/cancel failures and list received orders; `/_faults` injects transport faults.
+//! 15 s timeout (unless the `lose_callbacks` switch is on). Control routes under `/_control`
+//! credit wallets, fulfil orders, switch payment/cancel failures and lost callbacks, and list
+//! received orders; `/_faults` injects transport faults.
 
 mod callbacks;
 mod config;

@@ -22,6 +22,8 @@ pub struct SimSwitches {
     pub refuse_cancel: bool,
     /// Fulfil orders as soon as they are paid.
     pub auto_fulfil: bool,
+    /// Fulfil without sending the callback (one lost on the way): only `GET /orders/:id` tells.
+    pub lose_callbacks: bool,
 }
 
 /// An order as the site recorded it.
@@ -102,6 +104,7 @@ impl SiteState {
                     payment_fails: config.payment_fails,
                     refuse_cancel: config.refuse_cancel,
                     auto_fulfil: config.auto_fulfil,
+                    lose_callbacks: false,
                 },
                 callback_attempts: Vec::new(),
                 callback_tasks: Vec::new(),
@@ -176,6 +179,7 @@ impl SiteState {
             let secret = inner
                 .credentials
                 .get(&order.api_key)
+                .filter(|_| !inner.switches.lose_callbacks)
                 .map(|c| c.api_secret.clone());
             (order, secret)
         };

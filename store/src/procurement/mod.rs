@@ -28,7 +28,7 @@ pub use attempts::{attempts, record_attempt, AttemptOutcome, AttemptReport, Proc
 pub use claims::{claim, claim_due};
 pub use lines::{covered_lines, CoveredLine};
 pub use progress::{
-    mark_delivered, mark_failed, mark_placed, retry_now, set_amount, set_status,
+    flag_exception, mark_delivered, mark_failed, mark_placed, retry_now, set_amount, set_status,
     set_upstream_order_id,
 };
 pub use waiting::{wait_for_connection, wake_waiting, WAITING_FOR_CONNECTION};
@@ -192,6 +192,19 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> StoreResult<Option<Procur
     ))
     .bind(id)
     .fetch_optional(db)
+    .await?;
+    Ok(found)
+}
+
+/// The procurement order `id`, locked until the caller's transaction ends: two reports of one
+/// order (an upstream callback and a fallback poll) are applied one after the other, and the
+/// second sees the first.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> StoreResult<Option<ProcurementOrder>> {
+    let found = sqlx::query_as::<_, ProcurementOrder>(&format!(
+        "SELECT {COLUMNS} FROM procurement_orders WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
     .await?;
     Ok(found)
 }

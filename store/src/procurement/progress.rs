@@ -80,6 +80,28 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// Records an operator exception on a sub-order without changing its status (an order still
+/// waiting for its partner, past the time it should have taken): its `last_error_code` and
+/// `last_error` become `error_code` and `error`. True only the first time (false when it already
+/// carries `error_code`), so whoever raises it alerts once.
+pub async fn flag_exception(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    error_code: &str,
+    error: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE procurement_orders SET last_error_code = $2, last_error = $3
+         WHERE id = $1 AND last_error_code IS DISTINCT FROM $2",
+    )
+    .bind(id)
+    .bind(error_code)
+    .bind(error)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Delivered: store the delivery content and move to `fulfilled` (the first delivery time stays).
 pub async fn mark_delivered(
     db: impl PgExecutor<'_>,

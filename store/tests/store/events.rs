@@ -67,11 +67,15 @@ async fn the_outbox_drains_in_write_order_and_dedupes_event_ids() {
         rest.iter().map(|e| e.event_id).collect::<Vec<_>>(),
         event_ids[3..].to_vec()
     );
-    let purged =
-        outbox::purge_published(db.pool(), chrono::Utc::now() + chrono::Duration::seconds(1))
-            .await
-            .expect("purge");
-    assert_eq!(purged, 3);
+    let purged = switchyard_store::retention::purge_batch(
+        db.pool(),
+        switchyard_store::retention::Purge::PublishedOutbox,
+        chrono::Utc::now() + chrono::Duration::seconds(1),
+        100,
+    )
+    .await
+    .expect("purge");
+    assert_eq!(purged, 3, "only the published rows");
 }
 
 #[tokio::test]

@@ -17,14 +17,15 @@
 //!   its reason (`refused_at`, `refusal`) and logged, instead of being retried every round.
 //! - A drainer polls every `interval` and runs at once when this process calls [`wake`] after a
 //!   commit, and again at once while rounds publish. Every round, locked or not, settles the
-//!   writer's [`OutboxFence`] if one was given. Published rows are purged after a day.
+//!   writer's [`OutboxFence`] if one was given. Published rows are purged in small batches by the
+//!   expiry-sweeper's retention job (`workers.sweeper.outbox_published_days`), not here.
 
 mod fence;
 
 pub use fence::OutboxFence;
 
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use prometheus_client::metrics::counter::Counter;
 use sqlx::{PgExecutor, PgPool};
@@ -35,9 +36,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::codec::EncodedEvent;
 use crate::producer::Producer;
-
-/// How often published rows older than a day are deleted.
-const PURGE_EVERY: Duration = Duration::from_secs(3_600);
 
 /// Advisory lock id taken by the drainer ("SYSPOOL" in ASCII, the lock the ingress spool's
 /// drainer always took, so drainers of older and newer processes exclude each other).
@@ -133,15 +131,7 @@ impl OutboxDrainer {
     /// Drains until `shutdown`: a round every `interval`, at once on [`wake`], and again at once
     /// while a round published something.
     pub async fn run(self, interval: Duration, shutdown: CancellationToken) {
-        let mut last_purge = Instant::now();
         loop {
-            if last_purge.elapsed() >= PURGE_EVERY {
-                last_purge = Instant::now();
-                let before = chrono::Utc::now() - chrono::Duration::days(1);
-                if let Err(error) = outbox::purge_published(&self.pool, before).await {
-                    tracing::warn!(%error, "outbox purge failed; will retry");
-                }
-            }
             let progressed = match self.drain_once().await {
                 Ok(round) => round.published > 0,
                 Err(error) => {

@@ -3,19 +3,18 @@
 //! Contract: the callback is matched by (connection, `downstream_order_no` = our idempotency
 //! key). Statuses that mean nothing to a receiver (`paid`, …) change nothing. "Delivered" is
 //! applied only after `GET /orders/:id` on the upstream confirms it; the delivery content is
-//! taken from that answer (the callback event does not carry it). Cancels and refunds move
-//! only the sub-order: the parent becomes an operator's exception, never auto-refunded.
+//! taken from that answer (the callback event does not carry it). The change itself is
+//! [`crate::upstream_outcome::apply`], shared with the expiry-sweeper's fallback poll: cancels
+//! and refunds move only the sub-order, the parent becomes an operator's exception.
 
 use switchyard_partners::dujiao::CallbackOutcome;
-use switchyard_store::procurement::{self, ProcurementOrder, ProcurementStatus};
-use switchyard_store::stock;
-use switchyard_topics::events::UpstreamCallbackReceived;
-use switchyard_topics::{mark_processed, Delivery, ProcessedMark};
+use switchyard_store::procurement::{self, ProcurementOrder};
+use switchyard_topics::events::{StatusSource, UpstreamCallbackReceived};
+use switchyard_topics::Delivery;
 
 use super::Relayer;
-use crate::downstream::content_from_fulfillment;
 use crate::error::StepError;
-use crate::parent;
+use crate::upstream_outcome::{self, UpstreamReport};
 
 /// Applies one callback.
 #[tracing::instrument(skip_all, fields(connection_id = %event.connection_id))]
@@ -35,10 +34,7 @@ pub async fn apply(
     let Some(outcome) = CallbackOutcome::from_callback_status(&event.status) else {
         return Ok(());
     };
-    let target = outcome.to_procurement_status();
-    if sub.status == target
-        || (target == ProcurementStatus::Fulfilled && sub.status == ProcurementStatus::Completed)
-    {
+    if upstream_outcome::already_there(sub.status, outcome.to_procurement_status()) {
         return Ok(());
     }
     let content = match outcome {
@@ -47,28 +43,14 @@ pub async fn apply(
         }
         _ => None,
     };
-    let mut tx = relayer.pool.begin().await?;
-    if mark_processed(&mut tx, delivery).await? == ProcessedMark::AlreadyProcessed {
-        return Ok(());
-    }
-    match &content {
-        Some(content) => {
-            procurement::mark_delivered(&mut *tx, sub.id, content).await?;
-            for line in procurement::covered_lines(&mut *tx, sub.id).await? {
-                if let Some(sku_id) = line.sku_id {
-                    stock::consume(&mut *tx, sub.order_id, sku_id).await?;
-                }
-            }
-        }
-        None => {
-            procurement::set_status(&mut *tx, sub.id, target).await?;
-        }
-    }
-    let reason = format!("upstream_{}", target.as_str());
-    let change = parent::refresh(&mut tx, sub.order_id).await?;
-    relayer.announce(&mut tx, change.as_ref(), &reason).await?;
-    tx.commit().await?;
-    relayer.committed(change.is_some());
+    let report = UpstreamReport {
+        sub_id: sub.id,
+        outcome,
+        content,
+        source: StatusSource::CallbackRelayer,
+        event: Some(delivery),
+    };
+    upstream_outcome::apply(&relayer.pool, &relayer.kafka, &report).await?;
     Ok(())
 }
 
@@ -85,23 +67,13 @@ async fn confirm_delivery(
         .unwrap_or(&event.upstream_order_id)
         .parse()
         .map_err(|_| StepError::invalid("upstream order id is not a number"))?;
-    let client = relayer.connections.dujiao(connection_id).await?;
-    let detail = client.get_order(upstream_order_id).await.map_err(|error| {
-        if error.is_retryable() {
-            StepError::PartnerUnavailable(error.to_string())
-        } else {
-            StepError::invalid(format!("upstream order cannot be read: {error}"))
-        }
-    })?;
+    let detail =
+        upstream_outcome::read(&relayer.connections, connection_id, upstream_order_id).await?;
     if CallbackOutcome::from_callback_status(&detail.status) != Some(CallbackOutcome::Delivered) {
         return Err(StepError::PartnerUnavailable(format!(
             "upstream says {}, not delivered yet",
             detail.status.chars().take(32).collect::<String>()
         )));
     }
-    Ok(detail
-        .fulfillment
-        .as_ref()
-        .map(content_from_fulfillment)
-        .unwrap_or_else(|| serde_json::json!({ "type": "auto", "payload": "" })))
+    Ok(upstream_outcome::delivery_content(&detail))
 }

@@ -25,6 +25,7 @@ use super::{dujiao, local, vending, waiting, wdt};
 use crate::config::WorkersConfig;
 use crate::context::WorkerContext;
 use crate::error::StepError;
+use crate::expiry_sweeper::dujiao_poll;
 use crate::metrics::WorkerMetrics;
 use crate::{downstream, parent};
 
@@ -133,6 +134,12 @@ impl Placer {
                 .await?;
                 if let Some(amount) = amount_minor {
                     procurement::set_amount(&mut *tx, sub.id, *amount).await?;
+                }
+                if sub.fulfiller == Some(FulfillerKind::DujiaoUpstream)
+                    && *status == ProcurementStatus::Accepted
+                {
+                    // If its callback never comes, the expiry-sweeper polls the upstream.
+                    dujiao_poll::schedule(&mut *tx, &self.config, sub.id).await?;
                 }
             }
             AttemptResult::Failed(_) => {}

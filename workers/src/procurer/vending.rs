@@ -21,6 +21,7 @@ use switchyard_store::procurement::{self, CoveredLine, ProcurementOrder, Procure
 use super::attempt::{AttemptResult, PartnerFailure};
 use super::place::Placer;
 use crate::error::StepError;
+use crate::expiry_sweeper::vending_expiry;
 
 /// Platform code: the machine is dispensing and refuses another dispense for now.
 const MACHINE_BUSY: i64 = 40007;
@@ -61,6 +62,8 @@ pub async fn place(
         }
     };
     procurement::set_upstream_order_id(placer.pool(), sub.id, &order_id).await?;
+    // Unpaid at its deadline, the expiry-sweeper closes it (a no-op when already scheduled).
+    vending_expiry::schedule(placer.pool(), placer.config(), sub.id, chrono::Utc::now()).await?;
     let queried = match client.query(&machine, &order_id).await {
         Ok(queried) => queried,
         Err(error) => return Ok(partner(&error)),

@@ -3,9 +3,12 @@
 
 mod cancel;
 mod connections;
+mod expiry_sweeper;
+mod fallback_poll;
 mod kit;
 mod procurement;
 mod relay;
+mod retention;
 mod scheduler;
 mod status_events;
 mod status_outage;

@@ -37,6 +37,8 @@ pub struct Hub {
     pub config: WorkersConfig,
     /// The workers' connection registry; [`operator::ConnectionsApi`] shares it, as `up` does.
     pub connections: ConnectionRegistry,
+    /// The running workers' metrics (tests read counters).
+    pub metrics: WorkerMetrics,
     _ingress: ingress::StandIn,
     shutdown: CancellationToken,
     workers: Vec<JoinHandle<()>>,
@@ -104,6 +106,7 @@ impl Hub {
             producer,
             config,
             connections,
+            metrics: WorkerMetrics::default(),
             _ingress: ingress,
             shutdown: CancellationToken::new(),
             workers: Vec::new(),
@@ -113,7 +116,7 @@ impl Hub {
     }
 
     fn start_workers(&mut self) {
-        let metrics = WorkerMetrics::default();
+        let metrics = self.metrics.clone();
         for registration in WORKERS {
             let worker = registration
                 .prepare(&self.context(), &metrics)

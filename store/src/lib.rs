@@ -22,6 +22,7 @@ pub mod orders;
 pub mod outbox;
 pub mod procurement;
 pub mod provider_orders;
+pub mod reconciliation;
 pub mod scheduled_tasks;
 pub mod stock;
 pub mod users;

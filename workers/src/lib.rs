@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod operator;
 pub mod parent;
 pub mod procurer;
+pub mod reconciler;
 pub mod registry;
 pub mod scheduler;
 pub mod status_syncer;

@@ -7,6 +7,7 @@
 use crate::callback_relayer::CallbackRelayerWorker;
 use crate::kit::Registration;
 use crate::procurer::Procurer;
+use crate::reconciler::Reconciler;
 use crate::status_syncer::StatusSyncer;
 
 /// Every worker of this binary.
@@ -14,6 +15,7 @@ pub const WORKERS: &[Registration] = &[
     Registration::of::<Procurer>(),
     Registration::of::<CallbackRelayerWorker>(),
     Registration::of::<StatusSyncer>(),
+    Registration::of::<Reconciler>(),
 ];
 
 /// The registered worker called `name`.

@@ -22,6 +22,8 @@ pub struct SimSwitches {
     pub refuse_cancel: bool,
     /// Fulfil orders as soon as they are paid.
     pub auto_fulfil: bool,
+    /// Answer the order list 404, as a stock Dujiao-Next site does (it has no list).
+    pub no_order_list: bool,
 }
 
 /// An order as the site recorded it.
@@ -51,6 +53,8 @@ pub struct ReceivedOrder {
     /// Delivery, once fulfilled.
     #[serde(skip)]
     pub fulfillment: Option<Fulfillment>,
+    /// When it was placed.
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub(crate) struct Inner {
@@ -102,6 +106,7 @@ impl SiteState {
                     payment_fails: config.payment_fails,
                     refuse_cancel: config.refuse_cancel,
                     auto_fulfil: config.auto_fulfil,
+                    no_order_list: false,
                 },
                 callback_attempts: Vec::new(),
                 callback_tasks: Vec::new(),
@@ -118,6 +123,16 @@ impl SiteState {
 
     pub fn orders(&self) -> Vec<ReceivedOrder> {
         self.lock().orders.clone()
+    }
+
+    /// The id the next order gets (ids are never reused, even after a deletion).
+    pub fn next_order_id(inner: &Inner) -> u64 {
+        inner
+            .orders
+            .iter()
+            .map(|order| order.order_id + 1)
+            .max()
+            .unwrap_or(1001)
     }
 
     pub fn balance(&self, api_key: &str) -> Option<i64> {

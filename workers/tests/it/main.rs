@@ -5,6 +5,7 @@ mod cancel;
 mod connections;
 mod kit;
 mod procurement;
+mod reconciler;
 mod relay;
 mod scheduler;
 mod status_events;

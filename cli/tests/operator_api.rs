@@ -118,6 +118,31 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/admin/v1/orders/{id}/notifications",
         "/admin/v1/orders/00000000-0000-0000-0000-000000000001/notifications",
     ),
+    (
+        "POST",
+        "/admin/v1/reconciliation/runs",
+        "/admin/v1/reconciliation/runs",
+    ),
+    (
+        "GET",
+        "/admin/v1/reconciliation/runs",
+        "/admin/v1/reconciliation/runs",
+    ),
+    (
+        "GET",
+        "/admin/v1/reconciliation/runs/{id}",
+        "/admin/v1/reconciliation/runs/1",
+    ),
+    (
+        "GET",
+        "/admin/v1/reconciliation/discrepancies",
+        "/admin/v1/reconciliation/discrepancies",
+    ),
+    (
+        "POST",
+        "/admin/v1/reconciliation/discrepancies/{id}/resolve",
+        "/admin/v1/reconciliation/discrepancies/1/resolve",
+    ),
 ];
 
 /// `switchyard up` on `database`, no broker, with `token` as `admin.token` when given.

@@ -118,6 +118,27 @@ mod tests {
     }
 
     #[test]
+    fn what_a_queried_order_means_for_our_procurement() {
+        use ProcurementStatus as P;
+        let table = [
+            (O::Accepted, P::Accepted),
+            (O::Procuring, P::Accepted),
+            (O::PartiallyDelivered, P::Failed),
+            (O::Delivered, P::Fulfilled),
+            (O::Completed, P::Fulfilled),
+            (O::Canceled, P::Canceled),
+            (O::Refunded, P::Refunded),
+            (O::PartiallyRefunded, P::PartiallyRefunded),
+            (O::Failed, P::Failed),
+            (O::Rejected, P::Canceled),
+        ];
+        assert_eq!(table.len(), O::ALL.len(), "one row per status");
+        for (ours, procurement) in table {
+            assert_eq!(procurement_status_of(ours), procurement, "{ours}");
+        }
+    }
+
+    #[test]
     fn records_decide_delivery() {
         use RecordStatus::*;
         let table = [

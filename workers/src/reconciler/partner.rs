@@ -10,8 +10,8 @@
 //! - Dujiao-Next: `GET /orders/:id` (`upstream_order_id`); the word goes through
 //!   `DujiaoOrderStatus::to_procurement_status`; the amount is the decimal `amount` in its currency.
 //! - Vending: the order query (`POST /orders/{id}` with the machine, the last eight characters of
-//!   our `trade_id`); the status is read from the dispense records as the relayer does
-//!   (`procurement_status_of`); the amount is the sum of the records' prices, in our currency
+//!   our `trade_id`); a refunded, closed, revoked or failed-payment order is that, otherwise the
+//!   dispense records decide as they do for the relayer (`procurement_status_of`); the amount is the sum of the records' prices, in our currency
 //!   (the platform names none).
 //! - WDT through Qimen: the client has no trade query, so nothing is compared (the run's note
 //!   says so); D-Store and 58 are sales channels, not fulfillers.
@@ -20,7 +20,9 @@ use switchyard_connections::ConnectionRegistry;
 use switchyard_domain::Money;
 use switchyard_partners::dujiao::{DujiaoClient, DujiaoError, DujiaoOrderStatus};
 use switchyard_partners::vending::mapping::{order_status_from_records, procurement_status_of};
-use switchyard_partners::vending::{MachineNo, RecordStatus, VendingClient, VendingError};
+use switchyard_partners::vending::{
+    MachineNo, RecordStatus, VendingClient, VendingError, VendingOrderStatus,
+};
 use switchyard_store::connections::ConnectionKind;
 use switchyard_store::procurement::ProcurementOrder;
 
@@ -126,8 +128,16 @@ async fn vending(
             "vending query without a status".to_owned(),
         ));
     };
+    // Money that went back (refund, close, revoke) or never came (pay error) outranks the
+    // records; otherwise the records decide, as they do for the relayer.
     let records: Vec<RecordStatus> = queried.records.iter().filter_map(|r| r.status).collect();
-    let ours = order_status_from_records(&records).unwrap_or(order_status.to_order_status());
+    let ours = match order_status {
+        VendingOrderStatus::Refund
+        | VendingOrderStatus::Closed
+        | VendingOrderStatus::Revoked
+        | VendingOrderStatus::Payerror => order_status.to_order_status(),
+        _ => order_status_from_records(&records).unwrap_or(order_status.to_order_status()),
+    };
     let priced = queried.records.iter().any(|record| record.price.is_some());
     let amount = priced.then(|| {
         let minor = queried

@@ -7,6 +7,7 @@ mod api;
 mod bench;
 mod crash;
 pub mod seed;
+mod vending;
 
 use std::time::Duration;
 

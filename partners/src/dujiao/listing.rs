@@ -12,8 +12,12 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use switchyard_domain::{Currency, Money, MoneyError};
 
-use super::client::{decode, DujiaoClient, MAX_PAGE_SIZE};
+use super::client::{decode, DujiaoClient};
 use super::error::DujiaoError;
+
+/// Orders asked for per page. Every page of one range signs the same path (the query is not
+/// signed), and a signature is never reused, so pages are large: few signatures per run.
+pub const LIST_PAGE_SIZE: u32 = 500;
 
 /// One order of the list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,7 +86,7 @@ impl DujiaoClient {
                 to.to_rfc3339_opts(SecondsFormat::Millis, true),
             ),
             ("page", page.max(1).to_string()),
-            ("page_size", MAX_PAGE_SIZE.to_string()),
+            ("page_size", LIST_PAGE_SIZE.to_string()),
         ];
         let response = self
             .call(Method::GET, "/orders", &query, Vec::new())

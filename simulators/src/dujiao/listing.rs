@@ -4,7 +4,7 @@
 //! Not part of the Dujiao-Next protocol (a stock site answers 404): the simulator serves it so
 //! the reconciler's `missing_local` check can be exercised; the client treats 404/405 as "not
 //! served". Signed like every provider route; lists only the caller's orders placed in
-//! `[created_from, created_to)`, oldest first, `page_size` ≤ 50.
+//! `[created_from, created_to)`, oldest first, `page_size` ≤ 500.
 
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ pub(crate) async fn list_orders(
         );
     };
     let page = query.page.unwrap_or(1).max(1);
-    let size = query.page_size.unwrap_or(50).clamp(1, 50);
+    let size = query.page_size.unwrap_or(50).clamp(1, 500);
     let mut orders: Vec<_> = site
         .orders()
         .into_iter()

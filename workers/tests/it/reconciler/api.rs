@@ -77,14 +77,23 @@ async fn an_operator_starts_a_run_lists_it_and_resolves_a_discrepancy() {
         (StatusCode::OK, Some(run_id))
     );
 
-    let path = format!("/admin/v1/reconciliation/runs?connection_id={connection}");
-    let listed = eventually(Duration::from_secs(60), "the run completes", || async {
-        let (_, page) = call(&api, Method::GET, &path, Value::Null).await;
-        let run = page["items"][0].clone();
-        (run["status"] == "completed").then_some(run)
+    let path = format!("/admin/v1/reconciliation/runs/{run_id}");
+    eventually(Duration::from_secs(60), "the run completes", || async {
+        let (_, run) = call(&api, Method::GET, &path, Value::Null).await;
+        (run["status"] == "completed").then_some(())
     })
     .await;
-    assert_eq!(listed["id"].as_i64(), Some(run_id));
+    let path = format!("/admin/v1/reconciliation/runs?connection_id={connection}&status=completed");
+    let (status, page) = call(&api, Method::GET, &path, Value::Null).await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = page["items"]
+        .as_array()
+        .and_then(|runs| {
+            runs.iter()
+                .find(|run| run["id"].as_i64() == Some(run_id))
+                .cloned()
+        })
+        .expect("the run is listed with its progress");
     assert_eq!(
         (
             listed["checked_count"].as_i64(),

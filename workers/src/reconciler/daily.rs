@@ -1,12 +1,15 @@
 //! The daily runs: a [`LeaderJob`] that makes sure yesterday (UTC) has a `full` run for every
 //! active fulfiller connection (Dujiao-Next, vending, WDT).
 //!
-//! Contract: it looks every hour (scaled by `time_scale`) on one replica; requesting is
-//! idempotent, so looking again, or on another replica after a failover, adds nothing.
+//! Contract: it looks every hour on one replica (at start and then hourly; not scaled by
+//! `time_scale`, since it waits for nothing); requesting is idempotent, so looking again, or on
+//! another replica after a failover, adds nothing.
 
 use chrono::{DateTime, Duration as Days, Utc};
+use sqlx::PgPool;
 use switchyard_store::connections::{self, ConnectionKind, ConnectionStatus};
 use switchyard_store::reconciliation::{NewRun, RequestedBy, RunType};
+use switchyard_store::{Inserted, StoreError};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,34 +41,39 @@ impl LeaderJob for DailyRuns {
 
     fn run(&self) -> JobFuture<'_, Result<(), JobError>> {
         Box::pin(async move {
-            let (start, end) = yesterday(Utc::now());
-            let all = connections::list(&self.0.pool, None)
+            request_yesterday(&self.0.pool, Utc::now())
                 .await
-                .map_err(JobError::new)?;
-            for connection in all {
-                let fulfiller = matches!(
-                    connection.kind,
-                    ConnectionKind::DujiaoUpstream
-                        | ConnectionKind::Vending
-                        | ConnectionKind::QimenWdt
-                );
-                if !fulfiller || connection.status != ConnectionStatus::Active {
-                    continue;
-                }
-                let new = NewRun {
-                    connection_id: connection.id,
-                    period_start: start,
-                    period_end: end,
-                    run_type: RunType::Full,
-                    requested_by: RequestedBy::Daily,
-                };
-                request_run(&self.0.pool, &new)
-                    .await
-                    .map_err(JobError::new)?;
-            }
-            Ok(())
+                .map(drop)
+                .map_err(JobError::new)
         })
     }
+}
+
+/// Requests a `full` run of the day before `now` for every active fulfiller connection; how
+/// many runs were new.
+pub async fn request_yesterday(pool: &PgPool, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let (start, end) = yesterday(now);
+    let mut created = 0;
+    for connection in connections::list(pool, None).await? {
+        let fulfiller = matches!(
+            connection.kind,
+            ConnectionKind::DujiaoUpstream | ConnectionKind::Vending | ConnectionKind::QimenWdt
+        );
+        if !fulfiller || connection.status != ConnectionStatus::Active {
+            continue;
+        }
+        let new = NewRun {
+            connection_id: connection.id,
+            period_start: start,
+            period_end: end,
+            run_type: RunType::Full,
+            requested_by: RequestedBy::Daily,
+        };
+        if matches!(request_run(pool, &new).await?, Inserted::Created(_)) {
+            created += 1;
+        }
+    }
+    Ok(created)
 }
 
 #[cfg(test)]

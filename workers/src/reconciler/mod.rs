@@ -46,7 +46,7 @@ use crate::scheduler::Job;
 
 pub use request::{request_run, RUN_JOB};
 
-/// How often the daily job looks for yesterday's missing runs (scaled by `time_scale`).
+/// How often the daily job looks for yesterday's missing runs.
 const DAILY_CHECK: Duration = Duration::from_secs(3_600);
 
 /// The reconciler worker (cheap to clone).
@@ -74,7 +74,7 @@ impl Worker for Reconciler {
                 pool: ctx.pool.clone(),
                 kafka: ctx.kafka.clone(),
                 connections: ctx.connections.clone(),
-                daily_check: ctx.config.scaled(DAILY_CHECK),
+                daily_check: DAILY_CHECK,
             }),
         })
     }

@@ -189,3 +189,43 @@ async fn a_site_without_an_order_list_and_a_wdt_connection_say_what_they_did_not
     );
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn the_daily_job_requests_yesterday_once_per_active_fulfiller_connection() {
+    use switchyard_store::connections::{self as stored, ConnectionStatus};
+    use switchyard_workers::reconciler::daily::{request_yesterday, yesterday};
+
+    let db = switchyard_testkit::database::TestDatabase::new()
+        .await
+        .expect("database");
+    let secrets = crate::support::secret_box();
+    let active = seed::connection(db.pool(), &secrets, "http://127.0.0.1:9", 60).await;
+    let disabled = seed::connection(db.pool(), &secrets, "http://127.0.0.1:9", 60).await;
+    stored::set_status(db.pool(), disabled, ConnectionStatus::Disabled)
+        .await
+        .expect("disable");
+    let now = chrono::Utc::now();
+    assert_eq!(request_yesterday(db.pool(), now).await.expect("daily"), 1);
+    assert_eq!(
+        request_yesterday(db.pool(), now).await.expect("again"),
+        0,
+        "idempotent"
+    );
+    let runs = reconciliation::list(db.pool(), &reconciliation::RunFilter::default())
+        .await
+        .expect("runs");
+    assert_eq!(runs.len(), 1);
+    let (start, end) = yesterday(now);
+    assert_eq!(
+        (
+            runs[0].connection_id,
+            runs[0].period_start,
+            runs[0].period_end
+        ),
+        (active, start, end)
+    );
+    assert_eq!(
+        (runs[0].run_type, runs[0].requested_by),
+        (RunType::Full, RequestedBy::Daily)
+    );
+}

@@ -38,7 +38,8 @@ pub async fn connection(
     base_url: &str,
     per_minute: i32,
 ) -> i64 {
-    let mut new = NewConnection::new(ConnectionKind::DujiaoUpstream, "reconciled", base_url);
+    let name = format!("reconciled-{}", Uuid::new_v4().simple());
+    let mut new = NewConnection::new(ConnectionKind::DujiaoUpstream, &name, base_url);
     new.status = ConnectionStatus::Active;
     new.rate_limit_per_minute = per_minute;
     new.api_key = Some(API_KEY.into());

@@ -1,5 +1,5 @@
 //! The daily runs: a [`LeaderJob`] that makes sure yesterday (UTC) has a `full` run for every
-//! active fulfiller connection (Dujiao-Next, vending, WDT).
+//! active fulfiller connection (Dujiao-Next, vending, WDT) that existed before yesterday ended.
 //!
 //! Contract: it looks every hour on one replica (at start and then hourly; not scaled by
 //! `time_scale`, since it waits for nothing); requesting is idempotent, so looking again, or on
@@ -59,7 +59,9 @@ pub async fn request_yesterday(pool: &PgPool, now: DateTime<Utc>) -> Result<usiz
             connection.kind,
             ConnectionKind::DujiaoUpstream | ConnectionKind::Vending | ConnectionKind::QimenWdt
         );
-        if !fulfiller || connection.status != ConnectionStatus::Active {
+        // A connection made after the period cannot have procurements in it.
+        let existed = connection.created_at < end;
+        if !fulfiller || connection.status != ConnectionStatus::Active || !existed {
             continue;
         }
         let new = NewRun {

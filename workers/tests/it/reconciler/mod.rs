@@ -204,7 +204,14 @@ async fn the_daily_job_requests_yesterday_once_per_active_fulfiller_connection()
     stored::set_status(db.pool(), disabled, ConnectionStatus::Disabled)
         .await
         .expect("disable");
-    let now = chrono::Utc::now();
+    // Made today: nothing to reconcile for yesterday.
+    assert_eq!(
+        request_yesterday(db.pool(), chrono::Utc::now())
+            .await
+            .expect("daily"),
+        0
+    );
+    let now = chrono::Utc::now() + chrono::Duration::days(2);
     assert_eq!(request_yesterday(db.pool(), now).await.expect("daily"), 1);
     assert_eq!(
         request_yesterday(db.pool(), now).await.expect("again"),

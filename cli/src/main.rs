@@ -56,6 +56,8 @@ enum Command {
     Admin(commands::admin::AdminArgs),
     /// Operator commands for procurement orders: list, show attempts, retry a failed one, cancel.
     Procurement(commands::procurement::ProcurementArgs),
+    /// Reconciliation with the partners: start a run, list runs and discrepancies, resolve one.
+    Reconciliation(commands::reconciliation::ReconciliationArgs),
 }
 
 fn main() -> ExitCode {

@@ -118,6 +118,31 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/admin/v1/orders/{id}/notifications",
         "/admin/v1/orders/00000000-0000-0000-0000-000000000001/notifications",
     ),
+    (
+        "POST",
+        "/admin/v1/reconciliation/runs",
+        "/admin/v1/reconciliation/runs",
+    ),
+    (
+        "GET",
+        "/admin/v1/reconciliation/runs",
+        "/admin/v1/reconciliation/runs",
+    ),
+    (
+        "GET",
+        "/admin/v1/reconciliation/runs/{id}",
+        "/admin/v1/reconciliation/runs/1",
+    ),
+    (
+        "GET",
+        "/admin/v1/reconciliation/discrepancies",
+        "/admin/v1/reconciliation/discrepancies",
+    ),
+    (
+        "POST",
+        "/admin/v1/reconciliation/discrepancies/{id}/resolve",
+        "/admin/v1/reconciliation/discrepancies/1/resolve",
+    ),
 ];
 
 /// `switchyard up` on `database`, no broker, with `token` as `admin.token` when given.
@@ -283,4 +308,27 @@ async fn the_clients_use_their_own_variables_and_print_the_api_s_refusal() {
         stderr.contains("404") && stderr.contains("not_found"),
         "{stderr}"
     );
+
+    // The reconciliation client: an empty list, then a refusal named by the API.
+    let (ok, stdout, stderr) = client(&running, right.path(), &["reconciliation", "runs"]);
+    assert!(ok && stdout.is_empty(), "{stdout} {stderr}");
+    let start = [
+        "reconciliation",
+        "start",
+        "--connection",
+        "999",
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--to",
+        "2026-12-02T00:00:00Z",
+    ];
+    let (ok, _, stderr) = client(&running, right.path(), &start);
+    assert!(!ok);
+    assert!(
+        stderr.contains("404") && stderr.contains("not_found"),
+        "{stderr}"
+    );
+    let resolve = ["reconciliation", "resolve", "1", "--note", "checked"];
+    let (ok, _, stderr) = client(&running, right.path(), &resolve);
+    assert!(!ok && stderr.contains("404"), "{stderr}");
 }

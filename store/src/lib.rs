@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod procurement;
 pub mod provider_orders;
 pub mod retention;
+pub mod reconciliation;
 pub mod scheduled_tasks;
 pub mod stock;
 pub mod users;

@@ -13,6 +13,7 @@ pub mod kit;
 pub mod metrics;
 pub mod operator;
 pub mod procurer;
+pub mod reconciler;
 pub mod registry;
 pub mod scheduler;
 pub mod status_syncer;

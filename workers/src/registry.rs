@@ -8,6 +8,7 @@ use crate::callback_relayer::CallbackRelayerWorker;
 use crate::expiry_sweeper::ExpirySweeper;
 use crate::kit::Registration;
 use crate::procurer::Procurer;
+use crate::reconciler::Reconciler;
 use crate::status_syncer::StatusSyncer;
 
 /// Every worker of this binary.
@@ -16,6 +17,7 @@ pub const WORKERS: &[Registration] = &[
     Registration::of::<CallbackRelayerWorker>(),
     Registration::of::<StatusSyncer>(),
     Registration::of::<ExpirySweeper>(),
+    Registration::of::<Reconciler>(),
 ];
 
 /// The registered worker called `name`.

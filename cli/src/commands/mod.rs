@@ -7,6 +7,7 @@ pub mod client;
 pub mod config;
 pub mod migrate;
 pub mod procurement;
+pub mod reconciliation;
 pub mod replay;
 pub mod topics;
 pub mod up;
@@ -26,5 +27,6 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Replay(args) => replay::run(&settings, args).await,
         Command::Admin(args) => admin::run(&settings, args).await,
         Command::Procurement(args) => procurement::run(args, &settings).await,
+        Command::Reconciliation(args) => reconciliation::run(args, &settings).await,
     }
 }

@@ -175,7 +175,7 @@ impl DujiaoClient {
         decode(&response)
     }
 
-    async fn call(
+    pub(super) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -222,7 +222,7 @@ pub(crate) fn classify(response: &PartnerResponse) -> AnswerVerdict {
 }
 
 /// Decodes a success body, or the protocol error it carries instead.
-fn decode<T: DeserializeOwned>(response: &PartnerResponse) -> Result<T, DujiaoError> {
+pub(super) fn decode<T: DeserializeOwned>(response: &PartnerResponse) -> Result<T, DujiaoError> {
     let status = response.status.as_u16();
     let malformed = |err: serde_json::Error| DujiaoError::Malformed {
         status,

@@ -11,6 +11,7 @@ pub mod callback;
 pub mod client;
 pub mod error;
 pub mod fulfillment;
+pub mod listing;
 pub mod mapping;
 pub mod replay;
 pub mod sensitive;
@@ -22,6 +23,7 @@ pub mod wire;
 pub use callback::{send_callback, CALLBACK_RETRY_SCHEDULE, CALLBACK_TIMEOUT};
 pub use client::{DujiaoClient, DujiaoConnection};
 pub use error::{DujiaoAuthError, DujiaoError, DujiaoErrorCode};
+pub use listing::{OrderPage, OrderSummary};
 pub use replay::ReplayCache;
 pub use sensitive::Sensitive;
 pub use sign::{

@@ -6,7 +6,7 @@
 //! says whether payment went through; whether the customer got the goods is decided by the
 //! dispense records alone ([`order_status_from_records`]).
 
-use switchyard_domain::OrderStatus;
+use switchyard_domain::{OrderStatus, ProcurementStatus};
 
 use super::status::{RecordStatus, UpdateStatus, VendingOrderStatus};
 
@@ -41,6 +41,21 @@ impl VendingOrderStatus {
             Self::Closed | Self::Revoked => OrderStatus::Canceled,
             Self::Payerror => OrderStatus::Failed,
         }
+    }
+}
+
+/// What a queried machine order (its status read through [`order_status_from_records`] or
+/// [`VendingOrderStatus::to_order_status`]) means for our procurement record of it, by the
+/// relayer's rule: every record delivered is `fulfilled`; a final order with any record not
+/// delivered is a failed dispense, `failed`.
+pub fn procurement_status_of(status: OrderStatus) -> ProcurementStatus {
+    match status {
+        OrderStatus::Accepted | OrderStatus::Procuring => ProcurementStatus::Accepted,
+        OrderStatus::Delivered | OrderStatus::Completed => ProcurementStatus::Fulfilled,
+        OrderStatus::PartiallyDelivered | OrderStatus::Failed => ProcurementStatus::Failed,
+        OrderStatus::Canceled | OrderStatus::Rejected => ProcurementStatus::Canceled,
+        OrderStatus::Refunded => ProcurementStatus::Refunded,
+        OrderStatus::PartiallyRefunded => ProcurementStatus::PartiallyRefunded,
     }
 }
 
@@ -99,6 +114,27 @@ mod tests {
         ];
         for (theirs, ours) in table {
             assert_eq!(theirs.to_order_status(), ours, "{theirs:?}");
+        }
+    }
+
+    #[test]
+    fn what_a_queried_order_means_for_our_procurement() {
+        use ProcurementStatus as P;
+        let table = [
+            (O::Accepted, P::Accepted),
+            (O::Procuring, P::Accepted),
+            (O::PartiallyDelivered, P::Failed),
+            (O::Delivered, P::Fulfilled),
+            (O::Completed, P::Fulfilled),
+            (O::Canceled, P::Canceled),
+            (O::Refunded, P::Refunded),
+            (O::PartiallyRefunded, P::PartiallyRefunded),
+            (O::Failed, P::Failed),
+            (O::Rejected, P::Canceled),
+        ];
+        assert_eq!(table.len(), O::ALL.len(), "one row per status");
+        for (ours, procurement) in table {
+            assert_eq!(procurement_status_of(ours), procurement, "{ours}");
         }
     }
 

@@ -18,7 +18,11 @@ struct Credit {
 
 pub(crate) fn routes(state: Arc<SiteState>) -> Router {
     Router::new()
-        .route("/_control/orders", get(orders))
+        .route("/_control/orders", get(orders).post(super::seeding::seed))
+        .route(
+            "/_control/orders/{id}",
+            axum::routing::patch(super::seeding::change).delete(super::seeding::delete),
+        )
         .route("/_control/orders/{id}/fulfil", post(fulfil))
         .route("/_control/wallets/{api_key}/credit", post(credit))
         .route("/_control/switches", post(switches))

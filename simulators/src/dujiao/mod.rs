@@ -7,13 +7,17 @@
 //! downstream_order_no)`, and the protocol's error bodies. Fulfilling an order sends a signed
 //! callback to its `callback_url`, retried on 30/60/120/300/300 s × `callback_delay_factor` with a
 //! 15 s timeout (unless the `lose_callbacks` switch is on). Control routes under `/_control`
-//! credit wallets, fulfil orders, switch payment/cancel failures and lost callbacks, and list
-//! received orders; `/_faults` injects transport faults.
+//! credit wallets, fulfil orders, switch payment/cancel failures and lost callbacks, list
+//! received orders and seed reconciliation discrepancies (add, change, delete orders:
+//! `seeding`); `/_faults` injects transport faults. Beyond the protocol it serves the order list
+//! `GET /orders?created_from=&created_to=&page=` (`listing`).
 
 mod callbacks;
 mod config;
 mod control;
+mod listing;
 mod provider;
+mod seeding;
 mod state;
 
 use std::sync::Arc;

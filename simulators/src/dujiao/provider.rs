@@ -25,7 +25,10 @@ pub(crate) fn routes(state: Arc<SiteState>) -> Router {
         .route("/api/v1/upstream/categories", get(categories))
         .route("/api/v1/upstream/products", get(products))
         .route("/api/v1/upstream/products/{id}", get(product))
-        .route("/api/v1/upstream/orders", post(create_order))
+        .route(
+            "/api/v1/upstream/orders",
+            post(create_order).get(super::listing::list_orders),
+        )
         .route("/api/v1/upstream/orders/{id}", get(order_detail))
         .route("/api/v1/upstream/orders/{id}/cancel", post(cancel_order))
         .with_state(state)
@@ -48,8 +51,8 @@ fn refused(err: DujiaoAuthError) -> Response {
 
 /// A request whose Dujiao-Next signature verified: the caller's API key and the body it signed.
 /// As an extractor it answers the protocol's refusal itself; it must come last (it takes the body).
-struct Signed {
-    api_key: String,
+pub(crate) struct Signed {
+    pub(crate) api_key: String,
     body: Bytes,
 }
 
@@ -89,7 +92,7 @@ impl FromRequest<Arc<SiteState>> for Signed {
     }
 }
 
-fn money(site: &SiteState, minor: i64) -> String {
+pub(crate) fn money(site: &SiteState, minor: i64) -> String {
     Money::from_minor(minor, site.currency).to_decimal_string()
 }
 
@@ -242,7 +245,7 @@ async fn create_order(State(site): Site, caller: Signed) -> Response {
             return error(500, "internal_error", "bad price in catalog");
         };
         let amount = unit.amount_minor * i64::from(request.quantity);
-        let order_id = inner.orders.len() as u64 + 1001;
+        let order_id = SiteState::next_order_id(&inner);
         let mut order = ReceivedOrder {
             order_id,
             order_no: format!("UP{order_id:010}"),
@@ -255,6 +258,7 @@ async fn create_order(State(site): Site, caller: Signed) -> Response {
             status: DujiaoOrderStatus::Paid,
             callback_url: request.callback_url.clone(),
             fulfillment: None,
+            created_at: chrono::Utc::now(),
         };
         if inner.switches.payment_fails {
             order.status = DujiaoOrderStatus::Canceled;

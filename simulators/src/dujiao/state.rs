@@ -24,6 +24,8 @@ pub struct SimSwitches {
     pub auto_fulfil: bool,
     /// Fulfil without sending the callback (one lost on the way): only `GET /orders/:id` tells.
     pub lose_callbacks: bool,
+    /// Answer the order list 404, as a stock Dujiao-Next site does (it has no list).
+    pub no_order_list: bool,
 }
 
 /// An order as the site recorded it.
@@ -53,6 +55,8 @@ pub struct ReceivedOrder {
     /// Delivery, once fulfilled.
     #[serde(skip)]
     pub fulfillment: Option<Fulfillment>,
+    /// When it was placed.
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub(crate) struct Inner {
@@ -105,6 +109,7 @@ impl SiteState {
                     refuse_cancel: config.refuse_cancel,
                     auto_fulfil: config.auto_fulfil,
                     lose_callbacks: false,
+                    no_order_list: false,
                 },
                 callback_attempts: Vec::new(),
                 callback_tasks: Vec::new(),
@@ -121,6 +126,16 @@ impl SiteState {
 
     pub fn orders(&self) -> Vec<ReceivedOrder> {
         self.lock().orders.clone()
+    }
+
+    /// The id the next order gets (ids are never reused, even after a deletion).
+    pub fn next_order_id(inner: &Inner) -> u64 {
+        inner
+            .orders
+            .iter()
+            .map(|order| order.order_id + 1)
+            .max()
+            .unwrap_or(1001)
     }
 
     pub fn balance(&self, api_key: &str) -> Option<i64> {

@@ -6,7 +6,8 @@
 //! machine for `dispense_lock`, and posts an unsigned `device.delivery.response` to the order's
 //! `notify_url` (a jam fault gives `floor_status` "2"); `POST /orders/{id}` answers status and
 //! records. Every call needs `Appid` (else HTTP 401 code 10008) and the right `AppSecret`;
-//! signed payloads are verified (else code 4006). Transport faults come from `/_faults`.
+//! signed payloads are verified (else code 4006). Transport faults come from `/_faults`; control
+//! routes list orders, jam dispenses and seed reconciliation discrepancies (`seeding`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,6 +22,7 @@ use switchyard_partners::vending::{RecordStatus, VendingOrderStatus};
 use crate::faults::{spawn, FaultPlan, SimulatorHandle};
 
 mod handlers;
+mod seeding;
 
 use handlers::{create, dispense, expire, jam, list_orders, query, update};
 
@@ -156,6 +158,10 @@ impl VendingSimulator {
         let control = Router::new()
             .route("/_control/orders", get(list_orders))
             .route("/_control/jam/{count}", post(jam))
+            .route(
+                "/_control/orders/{id}",
+                axum::routing::patch(seeding::change).delete(seeding::delete),
+            )
             .with_state(self.platform.clone());
         self.faults.wrap(api).merge(control)
     }

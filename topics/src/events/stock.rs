@@ -128,7 +128,13 @@ pub struct ReconciliationDiscrepancy {
 impl Event for ReconciliationDiscrepancy {
     const TOPIC: &'static str = names::RECONCILIATION_DISCREPANCIES;
     const EVENT_TYPE: &'static str = "ReconciliationDiscrepancy";
+    /// `{connection_id}:{procurement_id}`; for an upstream order we have no procurement for
+    /// (`MISSING_LOCAL`, empty `procurement_id`), `{connection_id}:upstream:{upstream_order_id}`.
     fn key(&self) -> String {
+        if self.procurement_id.is_empty() {
+            let upstream = self.upstream_order_id.as_deref().unwrap_or_default();
+            return format!("{}:upstream:{upstream}", self.connection_id);
+        }
         format!("{}:{}", self.connection_id, self.procurement_id)
     }
 }

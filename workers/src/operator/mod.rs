@@ -15,8 +15,11 @@
 //! - `POST /admin/v1/orders/{id}/cancel` — upstream-first cancel (409 `cancel_not_allowed` when
 //!   an upstream refuses, 503 `upstream_unavailable` when it cannot be asked).
 //!
+//! - `/admin/v1/reconciliation/...` — reconciliation runs and discrepancies (`reconciliation`).
+//!
 //! Views never include delivery content (it belongs to the buyer), only whether there is some.
 
+mod reconciliation;
 mod routes;
 mod views;
 

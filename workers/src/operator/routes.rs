@@ -49,11 +49,12 @@ pub fn operator_routes(
         .route("/admin/v1/procurement/orders/{id}/retry", post(retry))
         .route("/admin/v1/orders/{id}/cancel", post(cancel))
         .route("/admin/v1/orders/{id}/notifications", get(notifications))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(super::reconciliation::reconciliation_routes(state.pool))
 }
 
 /// A store failure as an operator answer; internal details stay in the log.
-fn store_problem(error: &StoreError) -> Response {
+pub(super) fn store_problem(error: &StoreError) -> Response {
     match error {
         StoreError::NotFound(_) => problem(StatusCode::NOT_FOUND, "not_found", &error.to_string()),
         StoreError::InvalidTransition { .. } => problem(
@@ -77,7 +78,7 @@ fn store_problem(error: &StoreError) -> Response {
     }
 }
 
-fn bad_request(message: &str) -> Response {
+pub(super) fn bad_request(message: &str) -> Response {
     problem(StatusCode::BAD_REQUEST, "bad_request", message)
 }
 

@@ -7,6 +7,7 @@ mod expiry_sweeper;
 mod fallback_poll;
 mod kit;
 mod procurement;
+mod reconciler;
 mod relay;
 mod retention;
 mod scheduler;

@@ -16,6 +16,7 @@ pub mod credentials;
 pub mod crypto;
 pub mod dedupe;
 mod error;
+pub mod mapping_admin;
 pub mod mappings;
 pub mod notifications;
 pub mod orders;

@@ -14,7 +14,7 @@ use switchyard_simulators::qimen::{QimenSimulator, QimenSimulatorConfig};
 use switchyard_simulators::vending::{VendingSimConfig, VendingSimulator};
 use switchyard_testkit::database::TestDatabase;
 
-use support::standalone::{base_command, start_up, Running};
+use support::admin_api::{admin_cli, fleet};
 use support::Operator;
 
 const TOKEN: &str = "connection-test-token-0123456789";
@@ -27,17 +27,6 @@ fn vector(name: &str) -> String {
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
-
-fn fleet(database: &TestDatabase) -> Running {
-    let mut command = base_command();
-    command
-        .env("SWITCHYARD_DATABASE_URL", database.url())
-        .env("SWITCHYARD_KAFKA__BROKERS", "127.0.0.1:9")
-        .env("SWITCHYARD_ADMIN__TOKEN", TOKEN)
-        .env("SWITCHYARD_WORKERS__ALLOW_PRIVATE_PARTNER_URLS", "true")
-        .env("SWITCHYARD_WORKERS__PARTNER_TIMEOUT_MS", "3000");
-    start_up(command)
 }
 
 /// Creates a connection (`pending`: a test needs no active one) and tests it.
@@ -68,12 +57,24 @@ fn failed_with(report: &Value, needle: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_answers_ok_when_healthy_and_says_why_when_not() {
     let database = TestDatabase::new().await.expect("test database");
-    let running = fleet(&database);
+    let running = fleet(
+        &database,
+        TOKEN,
+        &[
+            ("SWITCHYARD_WORKERS__ALLOW_PRIVATE_PARTNER_URLS", "true"),
+            ("SWITCHYARD_WORKERS__PARTNER_TIMEOUT_MS", "3000"),
+        ],
+    );
     let operator = Operator::new(&running.admin, TOKEN);
 
     // Dujiao-Next: ping.
-    let site =
-        DujiaoSimulator::new(DujiaoSimConfig::default().with_credential("key-a", "secret-a", 500));
+    let site = DujiaoSimulator::new(
+        DujiaoSimConfig::default()
+            .with_credential("key-a", "secret-a", 500)
+            // A second credential for the CLI's test: the site refuses a signature it has seen,
+            // and two pings with one key in the same second carry the same signature.
+            .with_credential("key-b", "secret-b", 500),
+    );
     let site_http = site.spawn().await.expect("dujiao sim");
     let dujiao = |url: &str, secret: &str| {
         json!({"kind": "dujiao_upstream", "base_url": url,
@@ -210,20 +211,11 @@ async fn every_kind_answers_ok_when_healthy_and_says_why_when_not() {
             "/admin/v1/connections",
             Some(json!({
         "kind": "dujiao_upstream", "name": "for-the-cli", "base_url": site_http.base_url(),
-        "api_key": "key-a", "secret": "secret-a"})),
+        "api_key": "key-b", "secret": "secret-b"})),
             201,
         )
         .await;
     let id = created["id"].as_i64().expect("id").to_string();
-    let token = std::env::temp_dir().join(format!("conn-{}.token", uuid::Uuid::new_v4()));
-    std::fs::write(&token, TOKEN).expect("token file");
-    let output = base_command()
-        .env("SWITCHYARD_CLI_URL", format!("http://{}", running.admin))
-        .env("SWITCHYARD_CLI_TOKEN_FILE", &token)
-        .args(["admin", "connections", "test", &id])
-        .output()
-        .expect("run the client");
-    let _ = std::fs::remove_file(&token);
-    let printed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let printed = admin_cli(&running, TOKEN, &["connections", "test", &id]);
     assert_eq!(printed["ok"], true, "{printed}");
 }

@@ -1,5 +1,5 @@
-//! Operator work on product mappings beyond [`mappings::set`]: list with filters, switch one on
-//! or off, and apply many at once (the import).
+//! Operator work on product mappings beyond [`mappings::set`](crate::mappings::set): apply many at
+//! once (the import and the one-by-one route), and the lookups that check them.
 //!
 //! Contract:
 //! - [`apply`] writes a batch of mappings in ONE statement: a SKU without a mapping gets one, a
@@ -9,14 +9,13 @@
 //!   Changing where a SKU is fulfilled clears the cached upstream price, stock and sync time;
 //!   switching it on or off keeps them. The caller has validated the batch (each SKU once,
 //!   existing SKUs and connections of the right kind); the table's constraints still hold.
-//! - [`list`] pages by id (`after_id`), oldest first, at most 1000 rows per call.
 
 use std::collections::HashSet;
 
 use sqlx::PgExecutor;
 
-use crate::error::{StoreError, StoreResult};
-use crate::mappings::{Fulfiller, FulfillerKind, MappingRow, ProductMapping, COLUMNS};
+use crate::error::StoreResult;
+use crate::mappings::{Fulfiller, FulfillerKind};
 
 /// One mapping to apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,76 +202,6 @@ pub async fn existing_skus(db: impl PgExecutor<'_>, sku_ids: &[i64]) -> StoreRes
         .fetch_all(db)
         .await?;
     Ok(found.into_iter().collect())
-}
-
-/// Which mappings to list; `None` matches any.
-#[derive(Debug, Clone, Default)]
-pub struct MappingFilter {
-    /// Only this connection.
-    pub connection_id: Option<i64>,
-    /// Only this kind of fulfiller.
-    pub fulfiller: Option<FulfillerKind>,
-    /// Only switched on (`true`) or off (`false`).
-    pub active: Option<bool>,
-    /// Only the mapping of this SKU.
-    pub sku_id: Option<i64>,
-    /// Only ids above this (the previous page's last id).
-    pub after_id: Option<i64>,
-    /// At most this many (1 to 1000).
-    pub limit: i64,
-}
-
-/// Mappings matching `filter`, by id.
-pub async fn list(
-    db: impl PgExecutor<'_>,
-    filter: &MappingFilter,
-) -> StoreResult<Vec<ProductMapping>> {
-    let rows = sqlx::query_as::<_, MappingRow>(&format!(
-        "SELECT {COLUMNS} FROM product_mappings
-         WHERE ($1::bigint IS NULL OR connection_id = $1)
-           AND ($2::text IS NULL OR fulfiller = $2)
-           AND ($3::bool IS NULL OR is_active = $3)
-           AND ($4::bigint IS NULL OR sku_id = $4)
-           AND ($5::bigint IS NULL OR id > $5)
-         ORDER BY id LIMIT $6"
-    ))
-    .bind(filter.connection_id)
-    .bind(filter.fulfiller)
-    .bind(filter.active)
-    .bind(filter.sku_id)
-    .bind(filter.after_id)
-    .bind(filter.limit.clamp(1, 1000))
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(MappingRow::into_mapping).collect())
-}
-
-/// The mapping of `sku_id`, if it has one.
-pub async fn for_sku(db: impl PgExecutor<'_>, sku_id: i64) -> StoreResult<Option<ProductMapping>> {
-    let row = sqlx::query_as::<_, MappingRow>(&format!(
-        "SELECT {COLUMNS} FROM product_mappings WHERE sku_id = $1"
-    ))
-    .bind(sku_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(MappingRow::into_mapping))
-}
-
-/// Switches mapping `id` on or off; the upstream cache is kept.
-pub async fn set_active(
-    db: impl PgExecutor<'_>,
-    id: i64,
-    active: bool,
-) -> StoreResult<ProductMapping> {
-    let row = sqlx::query_as::<_, MappingRow>(&format!(
-        "UPDATE product_mappings SET is_active = $2 WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(active)
-    .fetch_optional(db)
-    .await?
-    .ok_or(StoreError::NotFound("mapping"))?;
-    Ok(row.into_mapping())
 }
 
 /// The connection kind that speaks `fulfiller`'s protocol; `None` for local stock.

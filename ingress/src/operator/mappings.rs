@@ -15,7 +15,8 @@ use axum::Json;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use switchyard_store::mapping_admin::{self, MappingFilter};
+use switchyard_store::mapping_admin;
+use switchyard_store::mapping_list::{self, MappingFilter};
 use switchyard_store::mappings::{Fulfiller, FulfillerKind, ProductMapping};
 
 use super::mapping_import::references::Misfit;
@@ -86,7 +87,7 @@ pub(crate) async fn create(
         Ok(applied) => applied,
         Err(error) => return store_problem(&error),
     };
-    match mapping_admin::for_sku(&state.pool, spec.sku_id).await {
+    match mapping_list::for_sku(&state.pool, spec.sku_id).await {
         Ok(Some(mapping)) => {
             let status = if applied.created > 0 {
                 StatusCode::CREATED
@@ -132,7 +133,7 @@ pub(crate) async fn list(
         after_id: query.after_id,
         limit: query.limit.unwrap_or(100).clamp(1, 1000),
     };
-    match mapping_admin::list(&state.pool, &filter).await {
+    match mapping_list::list(&state.pool, &filter).await {
         Ok(page) => {
             let full = i64::try_from(page.len()).unwrap_or(i64::MAX) == filter.limit;
             let next_after_id = page.last().filter(|_| full).map(|mapping| mapping.id);
@@ -162,7 +163,7 @@ pub(crate) async fn set_active(
         Ok(body) => body,
         Err(error) => return bad_body(&error),
     };
-    match mapping_admin::set_active(&state.pool, id, body.active).await {
+    match mapping_list::set_active(&state.pool, id, body.active).await {
         Ok(mapping) => Json(mapping_json(&mapping)).into_response(),
         Err(error) => store_problem(&error),
     }

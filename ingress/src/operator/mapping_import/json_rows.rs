@@ -9,10 +9,10 @@
 use serde_json::{Map, Value};
 
 use super::row::RawRow;
-use super::Rejected;
+use super::{Parsed, Rejected};
 
 /// The rows of `text`, and the elements that are not rows; `Err` when `text` is not an array.
-pub(crate) fn rows(text: &str) -> Result<(Vec<RawRow>, Vec<Rejected>), String> {
+pub(crate) fn rows(text: &str) -> Result<Parsed, String> {
     let mut rows = Vec::new();
     let mut rejected = Vec::new();
     for (line, element) in elements(text)? {

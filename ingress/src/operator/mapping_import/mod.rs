@@ -39,6 +39,9 @@ const BATCH: usize = 5_000;
 /// Refused rows listed in one answer.
 const REPORTED: usize = 1_000;
 
+/// A file read into rows, and the rows that could not be read.
+pub(crate) type Parsed = (Vec<RawRow>, Vec<Rejected>);
+
 /// A row that is not applied, at its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Rejected {
@@ -56,18 +59,17 @@ pub(crate) async fn import(
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let read: fn(&str) -> Result<(Vec<RawRow>, Vec<Rejected>), String> =
-        if content_type.starts_with("text/csv") {
-            csv_rows
-        } else if content_type.starts_with("application/json") {
-            json_rows::rows
-        } else {
-            return problem(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the file as text/csv or application/json",
-            );
-        };
+    let read: fn(&str) -> Result<Parsed, String> = if content_type.starts_with("text/csv") {
+        csv_rows
+    } else if content_type.starts_with("application/json") {
+        json_rows::rows
+    } else {
+        return problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the file as text/csv or application/json",
+        );
+    };
     let Ok(text) = std::str::from_utf8(&body) else {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -160,7 +162,7 @@ pub(crate) async fn load_references(
 }
 
 /// CSV rows: the first record names the fields; every other record is one row.
-fn csv_rows(text: &str) -> Result<(Vec<RawRow>, Vec<Rejected>), String> {
+fn csv_rows(text: &str) -> Result<Parsed, String> {
     let mut records = csv::records(text).into_iter();
     let header = match records.next() {
         None => return Err("the file is empty; the first line names the fields".into()),

@@ -13,6 +13,7 @@ ADMIN_PORT=${ADMIN_PORT:-19474}
 ADMIN=http://127.0.0.1:$ADMIN_PORT
 DB_ADMIN="postgres://postgres@127.0.0.1:5432/postgres"
 DB=switchyard_bench_mappings
+export PGOPTIONS=--client-min-messages=warning
 WORK=$(mktemp -d)
 psql "$DB_ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
 export SWITCHYARD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
@@ -38,9 +39,11 @@ connection=$(curl -sS --fail-with-body "${auth[@]}" -H 'Content-Type: applicatio
 printf 'rows\trun\tseconds\trows/s\tcreated\tunchanged\trejected\n'
 for rows in ${*:-10000 100000}; do
   psql "$SWITCHYARD_DATABASE_URL" -qc "TRUNCATE product_mappings, skus, products RESTART IDENTITY CASCADE"
-  psql "$SWITCHYARD_DATABASE_URL" -qc "INSERT INTO products (slug) VALUES ('bench');
+  # 100 SKUs per product (each new SKU touches its product's updated_at).
+  psql "$SWITCHYARD_DATABASE_URL" -qc "INSERT INTO products (slug)
+    SELECT 'bench-' || p FROM generate_series(1, ($rows + 99) / 100) AS p;
     INSERT INTO skus (product_id, sku_code, price_minor, currency)
-    SELECT 1, 'S' || n, 100, 'CNY' FROM generate_series(1, $rows) AS n"
+    SELECT 1 + (n - 1) / 100, 'S' || n, 100, 'CNY' FROM generate_series(1, $rows) AS n"
   { echo "sku_id,fulfiller,connection_id,upstream_sku_id"
     seq 1 "$rows" | awk -v c="$connection" '{print $1 ",dujiao_upstream," c "," $1 + 500000}'
   } >"$WORK/mappings.csv"

@@ -92,6 +92,23 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/admin/v1/connections/{id}/secret",
         "/admin/v1/connections/1/secret",
     ),
+    (
+        "POST",
+        "/admin/v1/connections/{id}/test",
+        "/admin/v1/connections/1/test",
+    ),
+    ("GET", "/admin/v1/mappings", "/admin/v1/mappings"),
+    ("POST", "/admin/v1/mappings", "/admin/v1/mappings"),
+    (
+        "POST",
+        "/admin/v1/mappings/import",
+        "/admin/v1/mappings/import",
+    ),
+    (
+        "POST",
+        "/admin/v1/mappings/{id}/active",
+        "/admin/v1/mappings/1/active",
+    ),
     ("GET", "/admin/v1/spool", "/admin/v1/spool"),
     (
         "GET",

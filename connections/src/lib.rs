@@ -10,9 +10,11 @@ mod cache;
 pub mod clients;
 mod error;
 mod loaded;
+pub mod probe;
 pub mod registry;
 
 pub use clients::{policy_for, DstoreKeys, PartnerClient};
 pub use error::ConnectionError;
 pub use loaded::LoadedConnection;
+pub use probe::ProbeReport;
 pub use registry::{ConnectionRegistry, RegistrySettings};

@@ -91,11 +91,13 @@ connection=$(jq -n --arg base "$SIM" --arg key "$SIM_KEY" --arg secret "$DUJIAO_
   --argjson per_minute "$UPSTREAM_PER_MINUTE" \
   '{kind: "dujiao_upstream", status: "active", name: "bench-simulator", base_url: $base,
     api_key: $key, secret: $secret, rate_limit_per_minute: $per_minute}' |
-  curl -sS --fail-with-body -X POST "$ADMIN/admin/v1/connections" -H "Authorization: Bearer bench" \
+  curl -sS --fail-with-body -X POST "$ADMIN/admin/v1/connections" -H "Authorization: Bearer $SWITCHYARD_ADMIN__TOKEN" \
     -H 'Content-Type: application/json' -d @- | jq -r .id)
-# The operator API has no mapping route yet: map the SKU in the database, as the store does.
-psql "$SWITCHYARD_DATABASE_URL" -qc "INSERT INTO product_mappings (sku_id, fulfiller, connection_id, upstream_sku_id)
-  VALUES ($sku, 'dujiao_upstream', $connection, 12)"
+# The SKU is bought from the simulator's SKU 12.
+jq -n --argjson sku "$sku" --argjson connection "$connection" \
+  '{sku_id: $sku, fulfiller: "dujiao_upstream", connection_id: $connection, upstream_sku_id: 12}' |
+  curl -sS --fail-with-body -X POST "$ADMIN/admin/v1/mappings" -H "Authorization: Bearer $SWITCHYARD_ADMIN__TOKEN" \
+    -H 'Content-Type: application/json' -d @- >/dev/null
 
 LT=./target/release/loadtest
 # breakdown SINCE: where the time goes, from the hub's own timestamps (orders accepted at or

@@ -16,6 +16,8 @@ pub mod credentials;
 pub mod crypto;
 pub mod dedupe;
 mod error;
+pub mod mapping_admin;
+pub mod mapping_list;
 pub mod mappings;
 pub mod notifications;
 pub mod orders;

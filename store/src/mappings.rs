@@ -112,7 +112,7 @@ pub struct ProductMapping {
 }
 
 #[derive(FromRow)]
-struct MappingRow {
+pub(crate) struct MappingRow {
     id: i64,
     sku_id: i64,
     fulfiller: FulfillerKind,
@@ -130,7 +130,7 @@ struct MappingRow {
 }
 
 impl MappingRow {
-    fn into_mapping(self) -> ProductMapping {
+    pub(crate) fn into_mapping(self) -> ProductMapping {
         // The table's CHECK constraint guarantees the fields each kind needs; defaults are
         // unreachable and only keep this total.
         let connection_id = self.connection_id.unwrap_or_default();
@@ -164,7 +164,7 @@ impl MappingRow {
     }
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, sku_id, fulfiller, connection_id, upstream_product_id, upstream_sku_id, \
                        machine_no, vending_product_id, spec_no, goods_no, is_active, \
                        upstream_price_minor, upstream_stock, synced_at";
@@ -175,30 +175,7 @@ pub async fn set(
     sku_id: i64,
     fulfiller: &Fulfiller,
 ) -> StoreResult<ProductMapping> {
-    let (upstream_product_id, upstream_sku_id, machine_no, vending_product_id, spec_no, goods_no) =
-        match fulfiller {
-            Fulfiller::LocalStock => (None, None, None, None, None, None),
-            Fulfiller::DujiaoUpstream {
-                upstream_product_id,
-                upstream_sku_id,
-                ..
-            } => (
-                *upstream_product_id,
-                Some(*upstream_sku_id),
-                None,
-                None,
-                None,
-                None,
-            ),
-            Fulfiller::Vending {
-                machine_no,
-                product_id,
-                ..
-            } => (None, None, Some(machine_no), Some(product_id), None, None),
-            Fulfiller::WdtErp {
-                spec_no, goods_no, ..
-            } => (None, None, None, None, spec_no.as_ref(), goods_no.as_ref()),
-        };
+    let target = fulfiller.target_columns();
     // The SELECT yields no row when the connection is missing or of another kind.
     let row = sqlx::query_as::<_, MappingRow>(&format!(
         "INSERT INTO product_mappings
@@ -219,12 +196,12 @@ pub async fn set(
     .bind(sku_id)
     .bind(fulfiller.kind())
     .bind(fulfiller.connection_id())
-    .bind(upstream_product_id)
-    .bind(upstream_sku_id)
-    .bind(machine_no)
-    .bind(vending_product_id)
-    .bind(spec_no)
-    .bind(goods_no)
+    .bind(target.upstream_product_id)
+    .bind(target.upstream_sku_id)
+    .bind(target.machine_no)
+    .bind(target.vending_product_id)
+    .bind(target.spec_no)
+    .bind(target.goods_no)
     .bind(fulfiller.connection_kind())
     .fetch_optional(db)
     .await?

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::channel_products::{self, ChannelProductCommand};
 use super::client::{ClientArgs, OperatorClient};
+use super::mappings::{self, MappingCommand};
 use crate::settings::Settings;
 
 /// `switchyard admin`: operator tasks over the operator API.
@@ -164,8 +165,11 @@ pub enum AdminCommand {
         #[arg(long, allow_negative_numbers = true)]
         quantity: i32,
     },
-    /// List partner connections (never their secrets).
-    Connections,
+    /// List partner connections (never their secrets), or test one.
+    Connections {
+        #[command(subcommand)]
+        command: Option<ConnectionCommand>,
+    },
     /// Create a partner connection.
     CreateConnection {
         /// dujiao_upstream | dstore | daojia | qimen_wdt | vending.
@@ -220,13 +224,34 @@ pub enum AdminCommand {
     /// Channel product mappings: a D-Store `posProductId` or 58 `goodsId` → our SKU.
     #[command(subcommand)]
     ChannelProducts(ChannelProductCommand),
+    /// SKU → fulfiller mappings: create, list, enable/disable, import from CSV or JSON.
+    #[command(subcommand)]
+    Mappings(MappingCommand),
+}
+
+/// A task on one partner connection.
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCommand {
+    /// Make one cheap authenticated call to the partner: `{ok, latency_ms, partner_reply | error}`.
+    Test {
+        /// Connection id.
+        id: i64,
+    },
+}
+
+/// What a call sends.
+pub enum Body {
+    /// A JSON document.
+    Json(Value),
+    /// Bytes with their content type (an import file).
+    Raw(&'static str, Vec<u8>),
 }
 
 /// One HTTP call to make.
 struct Call {
     method: reqwest::Method,
     path: String,
-    body: Option<Value>,
+    body: Option<Body>,
 }
 
 impl Call {
@@ -242,7 +267,7 @@ impl Call {
         Self {
             method: reqwest::Method::POST,
             path,
-            body: Some(body),
+            body: Some(Body::Json(body)),
         }
     }
 
@@ -250,7 +275,7 @@ impl Call {
         Self {
             method: reqwest::Method::PUT,
             path,
-            body: Some(body),
+            body: Some(Body::Json(body)),
         }
     }
 
@@ -268,8 +293,14 @@ pub async fn run(settings: &Settings, args: AdminArgs) -> anyhow::Result<()> {
     let client = OperatorClient::new(settings, args.client)?;
     let call = to_call(args.command)?;
     let mut request = client.request(call.method, &call.path);
-    if let Some(body) = call.body {
-        request = request.json(&body);
+    match call.body {
+        Some(Body::Json(body)) => request = request.json(&body),
+        Some(Body::Raw(content_type, bytes)) => {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(bytes);
+        }
+        None => {}
     }
     let answer = client.send(request).await?;
     writeln!(
@@ -356,7 +387,10 @@ fn to_call(command: AdminCommand) -> anyhow::Result<Call> {
             format!("/admin/v1/skus/{sku}/stock"),
             json!({ "quantity": quantity }),
         ),
-        Connections => Call::get("/admin/v1/connections".into()),
+        Connections { command: None } => Call::get("/admin/v1/connections".into()),
+        Connections {
+            command: Some(ConnectionCommand::Test { id }),
+        } => Call::post(format!("/admin/v1/connections/{id}/test"), json!({})),
         CreateConnection {
             kind,
             name,
@@ -400,6 +434,14 @@ fn to_call(command: AdminCommand) -> anyhow::Result<Call> {
         Spool => Call::get("/admin/v1/spool".into()),
         ChannelProducts(command) => {
             let (method, path, body) = channel_products::to_call(command);
+            Call {
+                method,
+                path,
+                body: body.map(Body::Json),
+            }
+        }
+        Mappings(command) => {
+            let (method, path, body) = mappings::to_call(command)?;
             Call { method, path, body }
         }
     })

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod channel_products;
 pub mod client;
 pub mod config;
+pub mod mappings;
 pub mod migrate;
 pub mod procurement;
 pub mod reconciliation;

@@ -11,6 +11,7 @@
 // Each test binary uses a different part of these helpers.
 #![allow(dead_code)]
 
+pub mod admin_api;
 pub mod downstream;
 pub mod operator;
 pub mod standalone;
@@ -160,9 +161,8 @@ impl Site {
         proc
     }
 
-    /// Maps the local `sku_id` to `upstream_sku_id` at the `dujiao_upstream` connection. The
-    /// operator API has no mapping route yet, so this writes through the store as an operator
-    /// tool would.
+    /// Maps the local `sku_id` to `upstream_sku_id` at the `dujiao_upstream` connection, through
+    /// the store (seeding; `POST /admin/v1/mappings` has its own tests in `mappings.rs`).
     pub async fn map_to_upstream(&self, sku_id: i64, connection_id: i64, upstream_sku_id: i64) {
         mappings::set(
             self.pool(),

@@ -9,7 +9,8 @@
 //! Every change invalidates the connection in the process's `ConnectionRegistry` before the
 //! answer, so the next inbound check or outbound call in this process uses the new row; other
 //! processes pick it up within the registry's TTL. Enabling a connection makes the sub-orders
-//! waiting for it due at once.
+//! waiting for it due at once. `POST /admin/v1/connections/{id}/test` makes one cheap
+//! authenticated call to the partner, whatever the connection's status.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -24,7 +25,9 @@ use switchyard_store::connections::{
 };
 use switchyard_store::{procurement, spool};
 
-use super::{bad_body, store_problem};
+use switchyard_connections::ConnectionError;
+
+use super::{bad_body, problem, store_problem};
 use crate::state::AppState;
 
 fn connection_json(connection: &PartnerConnection) -> Value {
@@ -160,6 +163,23 @@ pub(crate) async fn set_secret(
             StatusCode::NO_CONTENT.into_response()
         }
         Err(error) => store_problem(&error),
+    }
+}
+
+/// Tests connection `id` with one cheap authenticated call (see `switchyard_connections::probe`):
+/// `{ok, latency_ms, partner_reply | error}`; 404 for an unknown id.
+pub(crate) async fn test(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+    match state.connections.probe(id).await {
+        Ok(report) => Json(report).into_response(),
+        Err(ConnectionError::NotFound(_)) => {
+            problem(StatusCode::NOT_FOUND, "not_found", "connection not found")
+        }
+        Err(ConnectionError::Store(error)) => store_problem(&error),
+        Err(error) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            &error.to_string(),
+        ),
     }
 }
 

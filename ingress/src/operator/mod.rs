@@ -1,5 +1,6 @@
 //! The ingress's operator routes (`/admin/v1/...`): accounts, credentials, wallets, catalog,
-//! channel product mappings, partner connections and the spool, JSON over the admin listener.
+//! channel product mappings, SKU → fulfiller mappings (one by one and imported in bulk),
+//! partner connections (and their test) and the spool, JSON over the admin listener.
 //!
 //! Contract: the routes carry no authentication of their own; the process mounts them with the
 //! workers' routes under the one token guard of `switchyard_runtime::operator` (401 without the
@@ -12,7 +13,10 @@ mod accounts;
 mod catalog;
 mod channel_products;
 mod connections;
+mod mapping_import;
+mod mappings;
 
+use axum::extract::DefaultBodyLimit;
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
@@ -69,6 +73,17 @@ pub(crate) fn routes(state: AppState) -> Router {
             "/admin/v1/connections/{id}/secret",
             put(connections::set_secret),
         )
+        .route("/admin/v1/connections/{id}/test", post(connections::test))
+        .route(
+            "/admin/v1/mappings",
+            get(mappings::list).post(mappings::create),
+        )
+        .route(
+            "/admin/v1/mappings/import",
+            post(mapping_import::import)
+                .layer(DefaultBodyLimit::max(mapping_import::MAX_IMPORT_BYTES)),
+        )
+        .route("/admin/v1/mappings/{id}/active", post(mappings::set_active))
         .route("/admin/v1/spool", get(connections::spool_status))
         .with_state(state)
 }

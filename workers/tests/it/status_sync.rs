@@ -258,3 +258,75 @@ async fn a_58_cancel_before_fulfilment_cancels_upstream_first_and_58_hears_70() 
     );
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ready_told_before_a_crash_is_handed_over_when_its_status_comes_again() {
+    let mut hub = Hub::start().await;
+    hub.stop_workers().await;
+    let sim = dstore_simulator();
+    let gateway = sim.spawn().await.expect("simulator");
+    let connection = hub.dstore_connection(&gateway.base_url(), CLIENT_ID).await;
+    let sku = hub.sku("DS-3", 100, 10).await;
+    let order = hub
+        .place_channel_order(Channel::Dstore, Some(connection), &pos_id(), &[(sku, 1)])
+        .await;
+    // Where a syncer killed between telling READY and committing the hand-over left things:
+    // the order delivered, D-Store told up to READY, and the Delivered status not yet consumed.
+    let stored = orders::set_status(hub.pool(), order, OrderStatus::Delivered)
+        .await
+        .expect("delivered");
+    for word in ["ACCEPTED", "PREPARING", "READY"] {
+        let request_id = format!("{}-{word}", stored.order_no);
+        notifications::record(
+            hub.pool(),
+            &notifications::NewNotification {
+                order_id: order,
+                connection_id: connection,
+                channel: "dstore",
+                partner_status: word,
+                request_id: &request_id,
+                outcome: NotificationOutcome::Sent,
+                answer_code: Some("SUCCESS"),
+                answer_message: None,
+            },
+        )
+        .await
+        .expect("recorded");
+    }
+    let delivered = events::OrderStatusChanged {
+        order_id: order.to_string(),
+        channel: events::Channel::Dstore,
+        channel_order_id: stored.channel_order_id.clone(),
+        status: OrderStatus::Delivered,
+        previous_status: Some(OrderStatus::Procuring),
+        source: events::StatusSource::Procurer,
+        reason: None,
+        refunded_amount: None,
+        delivered_at: Some(stored.updated_at.timestamp_millis()),
+        changed_at: stored.updated_at.timestamp_millis(),
+    };
+    let encoded = encode(&hub.kafka, &delivered, EventMeta::new()).expect("encode");
+    hub.producer
+        .send(&encoded, Duration::from_secs(10))
+        .await
+        .expect("produce");
+
+    // The syncer comes back: the order is handed over and D-Store hears only COMPLETED.
+    let syncer = switchyard_workers::registry::find("status-syncer")
+        .expect("registered")
+        .prepare(&hub.context(), &switchyard_workers::WorkerMetrics::default())
+        .expect("prepared");
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(syncer.run(shutdown.clone()));
+    hub.wait_for(order, OrderStatus::Completed, WAIT).await;
+    let told = eventually(WAIT, "D-Store told COMPLETED", || async {
+        let told = sim.notifications();
+        (!told.is_empty()).then_some(told)
+    })
+    .await;
+    let statuses: Vec<NotifyOrderStatus> = told.iter().map(|n| n.order_status).collect();
+    assert_eq!(statuses, [NotifyOrderStatus::Completed]);
+    shutdown.cancel();
+    let _ = running.await;
+    hub.stop().await;
+}

@@ -34,6 +34,12 @@ pub struct WorkersConfig {
     /// How often each WDT connection's shipments are pulled (`logistics.sync.query`, looping
     /// until empty), scaled by `time_scale`.
     pub wdt_logistics_interval_secs: u64,
+    /// How often the stock-syncer pulls each upstream's changed products and stock (Dujiao
+    /// `updated_after`, WDT stock changes) and pushes changes to D-Store, scaled by `time_scale`.
+    pub stock_sync_interval_secs: u64,
+    /// How often each Dujiao-Next upstream's whole catalog is pulled (also finds deleted
+    /// products) and WDT stock is fully refreshed, scaled by `time_scale`.
+    pub stock_full_sync_interval_secs: u64,
     /// Relaying callbacks to downstream Dujiao-Next sites.
     pub relay: RelayConfig,
     /// Vending dispense and query-back.
@@ -51,6 +57,8 @@ impl Default for WorkersConfig {
             poll_interval_ms: 200,
             poll_batch: 50,
             wdt_logistics_interval_secs: 300,
+            stock_sync_interval_secs: 300,
+            stock_full_sync_interval_secs: 86_400,
             relay: RelayConfig::default(),
             vending: VendingConfig::default(),
         }
@@ -168,6 +176,16 @@ impl WorkersConfig {
     /// The WDT logistics pull's interval after scaling.
     pub fn wdt_logistics_interval(&self) -> Duration {
         self.scaled(Duration::from_secs(self.wdt_logistics_interval_secs))
+    }
+
+    /// The stock-syncer's incremental interval after scaling.
+    pub fn stock_sync_interval(&self) -> Duration {
+        self.scaled(Duration::from_secs(self.stock_sync_interval_secs))
+    }
+
+    /// The stock-syncer's full-sync interval after scaling.
+    pub fn stock_full_sync_interval(&self) -> Duration {
+        self.scaled(Duration::from_secs(self.stock_full_sync_interval_secs))
     }
 
     /// The claim lease after scaling.

@@ -18,6 +18,7 @@ pub mod procurer;
 pub mod registry;
 pub mod scheduler;
 pub mod status_syncer;
+pub mod stock_syncer;
 
 pub use cancel::{cancel_order, CancelError, CancelOutcome, CanceledBy};
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};

@@ -8,12 +8,14 @@ use crate::callback_relayer::CallbackRelayerWorker;
 use crate::kit::Registration;
 use crate::procurer::Procurer;
 use crate::status_syncer::StatusSyncer;
+use crate::stock_syncer::StockSyncer;
 
 /// Every worker of this binary.
 pub const WORKERS: &[Registration] = &[
     Registration::of::<Procurer>(),
     Registration::of::<CallbackRelayerWorker>(),
     Registration::of::<StatusSyncer>(),
+    Registration::of::<StockSyncer>(),
 ];
 
 /// The registered worker called `name`.

@@ -96,7 +96,7 @@ pub fn to_call(command: ChannelProductCommand) -> (Method, String, Option<Value>
 }
 
 /// `name=value&…` for the given pairs, values percent-encoded.
-fn url_query(pairs: &[(&str, Option<String>)]) -> String {
+pub(super) fn url_query(pairs: &[(&str, Option<String>)]) -> String {
     pairs
         .iter()
         .filter_map(|(name, value)| {

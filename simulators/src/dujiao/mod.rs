@@ -7,9 +7,13 @@
 //! downstream_order_no)`, and the protocol's error bodies. Fulfilling an order sends a signed
 //! callback to its `callback_url`, retried on 30/60/120/300/300 s × `callback_delay_factor` with a
 //! 15 s timeout. Control routes under `/_control` credit wallets, fulfil orders, switch
-//! payment/cancel failures and list received orders; `/_faults` injects transport faults.
+//! payment/cancel failures and list received orders; `/_control/catalog` changes stock, deletes
+//! products, generates a large catalog and lists the product pages fetched (`GET /products`
+//! honours `updated_after` against each product's last change); `/_faults` injects transport
+//! faults.
 
 mod callbacks;
+mod catalog;
 mod config;
 mod control;
 mod provider;
@@ -22,6 +26,7 @@ use axum::Router;
 use crate::faults::{spawn, FaultPlan, SimulatorHandle};
 
 pub use callbacks::CallbackAttempt;
+pub use catalog::{generated, stock_status, PageFetch};
 pub use config::{sample_catalog, DujiaoSimConfig, SimCredential};
 pub use state::{ReceivedOrder, SimSwitches};
 
@@ -44,7 +49,9 @@ impl DujiaoSimulator {
     /// The site's routes, behind its fault plan.
     pub fn router(&self) -> Router {
         let routes =
-            provider::routes(self.state.clone()).merge(control::routes(self.state.clone()));
+            provider::routes(self.state.clone())
+                .merge(control::routes(self.state.clone()))
+                .merge(catalog::routes(self.state.clone()));
         self.faults.wrap(routes)
     }
 
@@ -56,6 +63,26 @@ impl DujiaoSimulator {
     /// The fault plan (also reachable at `/_faults`).
     pub fn faults(&self) -> &FaultPlan {
         &self.faults
+    }
+
+    /// Sets an upstream SKU's stock (its product counts as changed now); false if unknown.
+    pub fn set_stock(&self, sku_id: u64, quantity: i64) -> bool {
+        catalog::set_sku_stock(&self.state, sku_id, quantity)
+    }
+
+    /// Deletes a product: it then answers 404 `product_not_found`.
+    pub fn remove_product(&self, product_id: u64) -> bool {
+        catalog::remove_product(&self.state, product_id)
+    }
+
+    /// Replaces the catalog with `count` generated products (see [`generated`]).
+    pub fn generate_catalog(&self, count: u64) {
+        catalog::generate_catalog(&self.state, count);
+    }
+
+    /// Every `GET /products` answered so far, oldest first.
+    pub fn product_pages(&self) -> Vec<PageFetch> {
+        self.state.lock().catalog.pages.clone()
     }
 
     /// Orders received so far, oldest first.

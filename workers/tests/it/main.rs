@@ -9,6 +9,8 @@ mod relay;
 mod scheduler;
 mod status_events;
 mod status_sync;
+mod stock_resume;
+mod stock_sync;
 mod support;
 mod vending;
 mod wdt;

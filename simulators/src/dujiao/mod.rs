@@ -48,10 +48,9 @@ impl DujiaoSimulator {
 
     /// The site's routes, behind its fault plan.
     pub fn router(&self) -> Router {
-        let routes =
-            provider::routes(self.state.clone())
-                .merge(control::routes(self.state.clone()))
-                .merge(catalog::routes(self.state.clone()));
+        let routes = provider::routes(self.state.clone())
+            .merge(control::routes(self.state.clone()))
+            .merge(catalog::routes(self.state.clone()));
         self.faults.wrap(routes)
     }
 

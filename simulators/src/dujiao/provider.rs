@@ -144,7 +144,9 @@ async fn products(
         .products
         .iter()
         .filter(|product| include_inactive || product.is_active)
-        .filter(|product| after.is_none_or(|after| changed(product.id).is_some_and(|at| at > after)))
+        .filter(|product| {
+            after.is_none_or(|after| changed(product.id).is_some_and(|at| at > after))
+        })
         .cloned()
         .collect();
     drop(inner);

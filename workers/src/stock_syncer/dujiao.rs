@@ -18,8 +18,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use switchyard_domain::{Currency, Money};
-use switchyard_partners::dujiao::wire::{Product, StockStatus as WireStatus};
 use switchyard_partners::dujiao::client::MAX_PAGE_SIZE;
+use switchyard_partners::dujiao::wire::{Product, StockStatus as WireStatus};
 use switchyard_partners::dujiao::{DujiaoClient, DujiaoError};
 use switchyard_store::catalog::StockStatus;
 use switchyard_store::stock_sync_tasks::{self, DUJIAO_CATALOG_JOB};
@@ -211,7 +211,11 @@ impl Pull<'_> {
     }
 
     /// After a full pass: mapped products it did not see are asked for one by one.
-    async fn check_unseen(&self, since: DateTime<Utc>, currency: Currency) -> Result<(), StepError> {
+    async fn check_unseen(
+        &self,
+        since: DateTime<Utc>,
+        currency: Currency,
+    ) -> Result<(), StepError> {
         let mut conn = self.shared.pool.acquire().await?;
         let unseen = upstream_stock::unseen_since(&mut conn, self.connection_id, since).await?;
         drop(conn);
@@ -241,8 +245,12 @@ impl Pull<'_> {
                     )
                     .await?;
                     tx.commit().await?;
-                    tracing::warn!(connection_id = self.connection_id, product_id, ?skus,
-                        "upstream product gone: mappings switched off");
+                    tracing::warn!(
+                        connection_id = self.connection_id,
+                        product_id,
+                        ?skus,
+                        "upstream product gone: mappings switched off"
+                    );
                 }
                 Err(error) => return Err(partner(error)),
             }

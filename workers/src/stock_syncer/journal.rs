@@ -9,9 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchyard_store::stock_changes::{self, StockChange};
-use switchyard_topics::events::{
-    Money, StockChangeReason, StockChanged, StockSource, StockStatus,
-};
+use switchyard_topics::events::{Money, StockChangeReason, StockChanged, StockSource, StockStatus};
 use switchyard_topics::{encode, outbox, EventMeta};
 use tokio::sync::Notify;
 
@@ -53,7 +51,11 @@ async fn publish_batch(shared: &Shared) -> Result<i64, crate::error::StepError> 
     }
     let changes = stock_changes::take(&mut tx, BATCH).await?;
     for change in &changes {
-        let encoded = encode(&shared.kafka, &stock_changed_event(change), EventMeta::new())?;
+        let encoded = encode(
+            &shared.kafka,
+            &stock_changed_event(change),
+            EventMeta::new(),
+        )?;
         outbox::write(&mut *tx, &encoded).await?;
     }
     tx.commit().await?;

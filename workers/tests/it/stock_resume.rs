@@ -91,9 +91,8 @@ async fn catalog_world(pool: &PgPool, site_url: &str, rate_per_minute: i32) -> i
 }
 
 fn site() -> DujiaoSimulator {
-    let site = DujiaoSimulator::new(
-        DujiaoSimConfig::default().with_credential("key-b", "secret-of-b", 0),
-    );
+    let site =
+        DujiaoSimulator::new(DujiaoSimConfig::default().with_credential("key-b", "secret-of-b", 0));
     site.generate_catalog(PRODUCTS);
     site
 }
@@ -110,12 +109,11 @@ fn full_pages(site: &DujiaoSimulator) -> BTreeMap<u32, usize> {
 }
 
 async fn full_pass_done(pool: &PgPool) -> bool {
-    let payload: Option<serde_json::Value> = sqlx::query_scalar(
-        "SELECT payload FROM scheduled_tasks WHERE job = 'dujiao-catalog'",
-    )
-    .fetch_optional(pool)
-    .await
-    .expect("task");
+    let payload: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT payload FROM scheduled_tasks WHERE job = 'dujiao-catalog'")
+            .fetch_optional(pool)
+            .await
+            .expect("task");
     payload.is_some_and(|p| p["pass"].is_null() && p["updated_after"].is_string())
 }
 
@@ -139,19 +137,31 @@ async fn a_full_sync_killed_halfway_resumes_from_its_cursor() {
     assert!(at_kill.len() < PAGES as usize, "killed before the end");
 
     let _second = Replica::start(db.url(), &kafka.topic_prefix);
-    eventually(Duration::from_secs(120), "the full pass finished", || async {
-        full_pass_done(db.pool()).await
-    })
+    eventually(
+        Duration::from_secs(120),
+        "the full pass finished",
+        || async { full_pass_done(db.pool()).await },
+    )
     .await;
 
     let pages = full_pages(&site);
     for page in 1..=PAGES {
         let fetched = pages.get(&page).copied().unwrap_or_default();
-        assert!((1..=2).contains(&fetched), "page {page} fetched {fetched} times");
+        assert!(
+            (1..=2).contains(&fetched),
+            "page {page} fetched {fetched} times"
+        );
     }
-    assert_eq!(pages.get(&1), Some(&1), "the restart resumed; it did not start over");
+    assert_eq!(
+        pages.get(&1),
+        Some(&1),
+        "the restart resumed; it did not start over"
+    );
     let twice = pages.values().filter(|count| **count == 2).count();
-    println!("killed after {} pages; pages fetched twice: {twice}", at_kill.len());
+    println!(
+        "killed after {} pages; pages fetched twice: {twice}",
+        at_kill.len()
+    );
     let synced: i64 =
         sqlx::query_scalar("SELECT count(*) FROM product_mappings WHERE synced_at IS NOT NULL")
             .fetch_one(db.pool())
@@ -234,9 +244,11 @@ async fn timed_full_sync(rate_per_minute: i32) -> (Duration, Vec<PageFetch>) {
         let shutdown = shutdown.clone();
         async move { run_syncer(&ctx, shutdown).await }
     });
-    eventually(Duration::from_secs(600), "the full pass finished", || async {
-        full_pass_done(db.pool()).await
-    })
+    eventually(
+        Duration::from_secs(600),
+        "the full pass finished",
+        || async { full_pass_done(db.pool()).await },
+    )
     .await;
     let took = started.elapsed();
     shutdown.cancel();

@@ -17,11 +17,18 @@ use crate::support::operator::ConnectionsApi;
 use crate::support::{Hub, WAIT};
 
 /// A hub whose stock-syncer pulls every 0.5 s (scaled) and an upstream site with its catalog.
-async fn synced_hub() -> (Hub, DujiaoSimulator, i64, switchyard_simulators::faults::SimulatorHandle) {
+async fn synced_hub() -> (
+    Hub,
+    DujiaoSimulator,
+    i64,
+    switchyard_simulators::faults::SimulatorHandle,
+) {
     let hub = Hub::start_with(|config| config.stock_sync_interval_secs = 50).await;
-    let site = DujiaoSimulator::new(
-        DujiaoSimConfig::default().with_credential("key-b", "secret-of-b", 100_000),
-    );
+    let site = DujiaoSimulator::new(DujiaoSimConfig::default().with_credential(
+        "key-b",
+        "secret-of-b",
+        100_000,
+    ));
     let http = site.spawn().await.expect("simulator");
     let connection = hub
         .dujiao_connection("b", &http.base_url(), "key-b", "secret-of-b")
@@ -44,17 +51,21 @@ async fn map_to(hub: &Hub, connection_id: i64, code: &str, product: i64, sku: i6
 }
 
 async fn view(api: &ConnectionsApi, sku: i64) -> Value {
-    let (status, body) = api.call(Method::GET, &format!("/admin/v1/skus/{sku}")).await;
+    let (status, body) = api
+        .call(Method::GET, &format!("/admin/v1/skus/{sku}"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
 }
 
 async fn stock_events(pool: &PgPool, sku: i64) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM event_outbox WHERE topic LIKE '%stock.changed' AND key = $1")
-        .bind(sku.to_string().into_bytes())
-        .fetch_one(pool)
-        .await
-        .expect("outbox")
+    sqlx::query_scalar(
+        "SELECT count(*) FROM event_outbox WHERE topic LIKE '%stock.changed' AND key = $1",
+    )
+    .bind(sku.to_string().into_bytes())
+    .fetch_one(pool)
+    .await
+    .expect("outbox")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,7 +80,10 @@ async fn an_upstream_stock_change_shows_on_our_sku_within_a_sync_interval() {
     .await;
     let seen = view(&api, sku).await;
     assert_eq!(seen["fulfillment_type"], "upstream");
-    assert_eq!(seen["stock_quantity"], 5, "our stock follows the upstream's");
+    assert_eq!(
+        seen["stock_quantity"], 5,
+        "our stock follows the upstream's"
+    );
     assert_eq!(seen["upstream_price_minor"], 999);
     assert_eq!(seen["upstream_currency"], "CNY");
     assert_eq!(seen["upstream_price_foreign"], false);
@@ -90,12 +104,17 @@ async fn an_upstream_stock_change_shows_on_our_sku_within_a_sync_interval() {
     );
     let after = view(&api, sku).await;
     assert_eq!(after["upstream_stock_status"], "low_stock");
-    eventually(WAIT, "stock.changed for the SKU is in the outbox", || async {
-        stock_events(hub.pool(), sku).await > events_before
-    })
+    eventually(
+        WAIT,
+        "stock.changed for the SKU is in the outbox",
+        || async { stock_events(hub.pool(), sku).await > events_before },
+    )
     .await;
     let (status, listed) = api
-        .call(Method::GET, &format!("/admin/v1/products?connection_id={connection}"))
+        .call(
+            Method::GET,
+            &format!("/admin/v1/products?connection_id={connection}"),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed["items"][0]["sku_id"], sku);
@@ -114,7 +133,10 @@ async fn a_product_deleted_upstream_switches_its_mapping_off_with_a_reason() {
 
     assert!(site.remove_product(1));
     let (status, answer) = api
-        .call(Method::POST, &format!("/admin/v1/connections/{connection}/sync?full=true"))
+        .call(
+            Method::POST,
+            &format!("/admin/v1/connections/{connection}/sync?full=true"),
+        )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
     assert_eq!(answer["job"], "dujiao-catalog");
@@ -125,7 +147,10 @@ async fn a_product_deleted_upstream_switches_its_mapping_off_with_a_reason() {
     let seen = view(&api, sku).await;
     assert_eq!(seen["sellable"], false);
     let reason = seen["disabled_reason"].as_str().expect("a reason");
-    assert!(reason.contains("404") && reason.contains("product_not_found"), "{reason}");
+    assert!(
+        reason.contains("404") && reason.contains("product_not_found"),
+        "{reason}"
+    );
     let (status, disabled) = api
         .call(Method::GET, "/admin/v1/products?disabled=true")
         .await;
@@ -133,7 +158,10 @@ async fn a_product_deleted_upstream_switches_its_mapping_off_with_a_reason() {
     assert_eq!(disabled["items"].as_array().map(Vec::len), Some(1));
     // The procurer and every ingress now refuse the SKU (`sku_sellable`).
     let refused = switchyard_store::stock::check(hub.pool(), sku, 1).await;
-    assert!(matches!(refused, Err(switchyard_store::StoreError::SkuUnavailable)));
+    assert!(matches!(
+        refused,
+        Err(switchyard_store::StoreError::SkuUnavailable)
+    ));
     hub.stop().await;
 }
 
@@ -141,13 +169,24 @@ async fn a_product_deleted_upstream_switches_its_mapping_off_with_a_reason() {
 async fn sync_now_refuses_unknown_connections_and_kinds_without_a_sync() {
     let hub = Hub::start().await;
     let api = ConnectionsApi::new(&hub);
-    let (status, body) = api.call(Method::POST, "/admin/v1/connections/999/sync").await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (status, body) = api
+        .call(Method::POST, "/admin/v1/connections/999/sync")
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     let vending = hub.vending_connection("http://127.0.0.1:9").await;
     let (status, body) = api
-        .call(Method::POST, &format!("/admin/v1/connections/{vending}/sync"))
+        .call(
+            Method::POST,
+            &format!("/admin/v1/connections/{vending}/sync"),
+        )
         .await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid"))
+    );
     let (status, _) = api.call(Method::GET, "/admin/v1/skus/999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     hub.stop().await;

@@ -1,7 +1,7 @@
 //! The stock-syncer's scheduled tasks: one row of `scheduled_tasks` per connection and job.
 //!
 //! Contract: [`plan`] creates the task of every active connection that has something to sync
-//! (a Dujiao-Next upstream with product mappings) and leaves existing ones alone; it is idempotent and safe on every replica. A run
+//! (a Dujiao-Next upstream or a WDT connection with product mappings) and leaves existing ones alone; it is idempotent and safe on every replica. A run
 //! persists its cursor with [`save_cursor`] in the transaction of the page it applied, under its
 //! lease, so a process that dies resumes from the last committed page. [`request_sync`] makes a
 //! connection's tasks due now (operator "sync now"), creating them when missing.
@@ -13,10 +13,13 @@ use crate::error::{StoreError, StoreResult};
 
 /// Catalog and stock pull of a Dujiao-Next upstream (task key: connection id).
 pub const DUJIAO_CATALOG_JOB: &str = "dujiao-catalog";
+/// Stock pull of a WDT connection (task key: connection id).
+pub const WDT_STOCK_JOB: &str = "wdt-stock";
 
 const PLAN: &str = "
-    SELECT c.id, $1 FROM partner_connections c
-    WHERE c.status = 'active' AND c.kind = 'dujiao_upstream'
+    SELECT c.id, CASE c.kind WHEN 'dujiao_upstream' THEN $1 ELSE $2 END
+    FROM partner_connections c
+    WHERE c.status = 'active' AND c.kind IN ('dujiao_upstream', 'qimen_wdt')
       AND EXISTS (SELECT 1 FROM product_mappings m WHERE m.connection_id = c.id)";
 
 /// Creates the missing tasks, due now; returns how many were created.
@@ -27,13 +30,15 @@ pub async fn plan(db: impl PgExecutor<'_>) -> StoreResult<u64> {
          ON CONFLICT (job, task_key) DO NOTHING"
     ))
     .bind(DUJIAO_CATALOG_JOB)
+    .bind(WDT_STOCK_JOB)
     .execute(db)
     .await?;
     Ok(done.rows_affected())
 }
 
 /// Makes the stock-sync task of `connection_id` due now (created if missing); returns its job.
-/// With `full`, the next pass is a full one (the payload's `next_full_at` is dropped). A run under
+/// With `full`, the next pass is a full one (the payload's `next_full_at` is dropped: a Dujiao
+/// whole-catalog pass, a WDT `wdt.stock.query` refresh). A run under
 /// way finishes first; the next one starts at once. `NotFound` for an unknown connection,
 /// `Constraint` for a kind that has nothing to sync.
 pub async fn request_sync(
@@ -42,7 +47,8 @@ pub async fn request_sync(
     full: bool,
 ) -> StoreResult<String> {
     let job: Option<Option<String>> = sqlx::query_scalar(
-        "WITH c AS (SELECT id, CASE kind WHEN 'dujiao_upstream' THEN $2 END AS job
+        "WITH c AS (SELECT id, CASE kind WHEN 'dujiao_upstream' THEN $2 WHEN 'qimen_wdt' THEN $4
+                                         END AS job
                     FROM partner_connections WHERE id = $1),
               up AS (INSERT INTO scheduled_tasks (job, task_key, due_at)
                      SELECT job, id::text, now() FROM c WHERE job IS NOT NULL
@@ -54,6 +60,7 @@ pub async fn request_sync(
     .bind(connection_id)
     .bind(DUJIAO_CATALOG_JOB)
     .bind(full)
+    .bind(WDT_STOCK_JOB)
     .fetch_optional(db)
     .await?;
     match job {

@@ -4,13 +4,16 @@
 //! Consumes no topic; everything runs on the shared scheduler, so any number of replicas never
 //! pull one connection twice at a time:
 //! - [`plan`]: every replica, every few ticks, creates the missing per-connection tasks (an
-//!   active Dujiao-Next upstream with product mappings). Operators make a task due now with `POST /admin/v1/connections/{id}/sync`.
+//!   active Dujiao-Next or WDT connection with product mappings). Operators make a task due now with `POST /admin/v1/connections/{id}/sync`.
 //! - [`dujiao`] (`dujiao-catalog`, one task per upstream): `GET /products` page by page (50 a
 //!   page) with `updated_after` every `workers.stock_sync_interval_secs`, and the whole catalog
 //!   every `workers.stock_full_sync_interval_secs`; a full sync checks each mapped product it did
 //!   not see with `GET /products/{id}` and switches the mapping off, with a reason, on 404. One
 //!   page is applied in one transaction together with the task's cursor, so a crash resumes at
 //!   the first page not committed.
+//! - [`wdt`] (`wdt-stock`, one task per WDT connection with mappings):
+//!   `wdt.api.goods.stock.change.query` → apply → `.ack` (only after our commit), and
+//!   `wdt.stock.query` for a full refresh every full-sync interval.
 //! - [`journal`]: the stock-change journal becomes `stock.changed` events (keyed by SKU id)
 //!   through the outbox, one publisher at a time.
 //!
@@ -20,6 +23,7 @@
 mod dujiao;
 mod journal;
 mod plan;
+mod wdt;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +94,7 @@ impl Worker for StockSyncer {
             Job::Polled(Arc::new(plan::Plan(Arc::clone(shared)))),
             Job::Polled(Arc::new(journal::Publish(Arc::clone(shared)))),
             Job::Tasks(Arc::new(dujiao::CatalogPull(Arc::clone(shared)))),
+            Job::Tasks(Arc::new(wdt::StockPull(Arc::clone(shared)))),
         ]
     }
 }

@@ -191,3 +191,64 @@ async fn sync_now_refuses_unknown_connections_and_kinds_without_a_sync() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wdt_stock_is_refreshed_and_changes_are_acknowledged_after_the_commit() {
+    use switchyard_partners::qimen::wire::{StockChange, StockRow};
+    use switchyard_simulators::qimen::{QimenSimulator, QimenSimulatorConfig};
+
+    let hub = Hub::start_with(|config| config.stock_sync_interval_secs = 50).await;
+    let sim = QimenSimulatorConfig {
+        app_key: "21345678".into(),
+        app_secret: "qimen-secret".into(),
+        target_app_key: "wdt-target".into(),
+        sid: "wdt2".into(),
+        wdt_appkey: "wdt2-ot".into(),
+    };
+    let erp = QimenSimulator::new(sim.clone());
+    let row = |warehouse: &str, stock_num: f64| StockRow {
+        spec_no: "TEA-250G".into(),
+        goods_no: "TEA".into(),
+        stock_num,
+        warehouse_no: warehouse.into(),
+    };
+    erp.set_stock(vec![row("north", 3.0), row("south", 4.0)]);
+    let http = erp.spawn().await.expect("simulator");
+    let connection = hub
+        .wdt_connection(&QimenSimulator::gateway_url(&http), &sim)
+        .await;
+    let api = ConnectionsApi::new(&hub);
+    let sku = hub.sku("TEA", 100, -1).await;
+    hub.map(
+        sku,
+        Fulfiller::WdtErp {
+            connection_id: connection,
+            spec_no: Some("TEA-250G".into()),
+            goods_no: Some("TEA".into()),
+        },
+    )
+    .await;
+    eventually(WAIT, "the full refresh summed the warehouses", || async {
+        view(&api, sku).await["upstream_stock"] == 7
+    })
+    .await;
+    assert_eq!(view(&api, sku).await["stock_quantity"], 7);
+
+    erp.add_stock_change(StockChange {
+        rec_id: 41,
+        goods_id: "TEA".into(),
+        spec_id: "TEA-250G".into(),
+        sync_stock: 2,
+        stock_change_count: 9,
+    });
+    eventually(WAIT, "the change is applied and acknowledged", || async {
+        let acked = erp
+            .stock_change_acks()
+            .iter()
+            .any(|ack| ack.rec_id == 41 && ack.stock_change_count == 9 && ack.sync_stock == 2);
+        acked && view(&api, sku).await["upstream_stock"] == 2
+    })
+    .await;
+    assert_eq!(view(&api, sku).await["stock_quantity"], 2);
+    hub.stop().await;
+}

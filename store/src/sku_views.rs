@@ -103,7 +103,7 @@ pub async fn list(db: impl PgExecutor<'_>, filter: &SkuFilter) -> StoreResult<Ve
         "SELECT * FROM ({SELECT}) v
          WHERE ($1::bigint IS NULL OR v.connection_id = $1)
            AND ($2::text IS NULL OR v.fulfillment_type = $2)
-           AND ($3::bool IS NULL OR (v.mapping_active = false) = $3)
+           AND ($3::bool IS NULL OR coalesce(v.mapping_active, true) = NOT $3)
            AND ($4::bigint IS NULL OR v.sku_id > $4)
          ORDER BY v.sku_id LIMIT $5"
     ))

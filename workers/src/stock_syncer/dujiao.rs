@@ -53,7 +53,7 @@ pub struct Cursor {
 pub struct Pass {
     /// Full (no `updated_after`) or incremental.
     pub full: bool,
-    /// When it started (the next incremental pass reads from here).
+    /// When it started (the next incremental pass reads from here, less a margin).
     pub started_at: DateTime<Utc>,
     /// Its `updated_after`.
     pub updated_after: Option<DateTime<Utc>>,
@@ -131,7 +131,7 @@ impl Pull<'_> {
             self.check_unseen(pass.started_at, pass.currency).await?;
             cursor.next_full_at = Some(self.shared.after(self.shared.full_interval));
         }
-        cursor.updated_after = Some(pass.started_at);
+        cursor.updated_after = Some(pass.started_at - chrono::Duration::seconds(OVERLAP_SECS));
         cursor.pass = None;
         Ok(cursor)
     }
@@ -157,12 +157,16 @@ impl Pull<'_> {
     }
 
     async fn start(&self, cursor: &Cursor) -> Result<Pass, StepError> {
-        let now = Utc::now();
+        // The database's clock: `synced_at` is written with it, and the products a full pass
+        // did not see are those synced before its start.
+        let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+            .fetch_one(&self.shared.pool)
+            .await?;
         let full = cursor.updated_after.is_none() || cursor.next_full_at.is_none_or(|at| at <= now);
         let currency = self.client.ping().await.map_err(partner)?.currency;
         Ok(Pass {
             full,
-            started_at: now - chrono::Duration::seconds(OVERLAP_SECS),
+            started_at: now,
             updated_after: if full { None } else { cursor.updated_after },
             page: 1,
             pages_done: false,

@@ -17,14 +17,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use switchyard_domain::{Currency, Money};
+use switchyard_domain::Currency;
 use switchyard_partners::dujiao::client::MAX_PAGE_SIZE;
-use switchyard_partners::dujiao::wire::{Product, StockStatus as WireStatus};
 use switchyard_partners::dujiao::{DujiaoClient, DujiaoError};
-use switchyard_store::catalog::StockStatus;
 use switchyard_store::stock_sync_tasks::{self, DUJIAO_CATALOG_JOB};
 use switchyard_store::upstream_stock::{self, UpstreamItem};
 
+use super::dujiao_page::read_page;
 use super::Shared;
 use crate::error::StepError;
 use crate::scheduler::{ClaimedTask, JobError, JobFuture, TaskJob, TaskOutcome};
@@ -266,29 +265,4 @@ impl Pull<'_> {
 
 fn partner(error: DujiaoError) -> StepError {
     StepError::PartnerUnavailable(error.to_string())
-}
-
-/// The SKUs of a page as upstream items; an unreadable price fails the whole page.
-fn read_page(products: &[Product], currency: Currency) -> Result<Vec<UpstreamItem>, String> {
-    let mut items = Vec::new();
-    for product in products {
-        for sku in &product.skus {
-            let price = Money::parse_decimal(&sku.price_amount, currency)
-                .map_err(|e| format!("product {} sku {}: price: {e}", product.id, sku.id))?;
-            items.push(UpstreamItem {
-                upstream_product_id: i64::try_from(product.id).ok(),
-                key: sku.id.to_string(),
-                price_minor: Some(price.amount_minor),
-                stock_quantity: i32::try_from(sku.stock_quantity.max(-1)).unwrap_or(i32::MAX),
-                stock_status: match sku.stock_status {
-                    WireStatus::Unlimited => StockStatus::Unlimited,
-                    WireStatus::InStock => StockStatus::InStock,
-                    WireStatus::LowStock => StockStatus::LowStock,
-                    WireStatus::OutOfStock => StockStatus::OutOfStock,
-                },
-                is_active: product.is_active && sku.is_active,
-            });
-        }
-    }
-    Ok(items)
 }

@@ -21,6 +21,7 @@
 //! scheduler with backoff from the cursor it committed last.
 
 mod dujiao;
+mod dujiao_page;
 mod journal;
 mod plan;
 mod wdt;

@@ -90,10 +90,10 @@ async fn catalog_world(pool: &PgPool, site_url: &str, rate_per_minute: i32, prod
     connection
 }
 
-fn site() -> DujiaoSimulator {
+fn site(products: u64) -> DujiaoSimulator {
     let site =
         DujiaoSimulator::new(DujiaoSimConfig::default().with_credential("key-b", "secret-of-b", 0));
-    site.generate_catalog(PRODUCTS);
+    site.generate_catalog(products);
     site
 }
 

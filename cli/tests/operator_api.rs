@@ -56,6 +56,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("POST", "/admin/v1/categories", "/admin/v1/categories"),
     ("POST", "/admin/v1/products", "/admin/v1/products"),
+    ("GET", "/admin/v1/products", "/admin/v1/products"),
     ("GET", "/admin/v1/products/{id}", "/admin/v1/products/1"),
     ("DELETE", "/admin/v1/products/{id}", "/admin/v1/products/1"),
     (
@@ -65,6 +66,12 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("POST", "/admin/v1/skus", "/admin/v1/skus"),
     ("PUT", "/admin/v1/skus/{id}/stock", "/admin/v1/skus/1/stock"),
+    ("GET", "/admin/v1/skus/{id}", "/admin/v1/skus/1"),
+    (
+        "POST",
+        "/admin/v1/connections/{id}/sync",
+        "/admin/v1/connections/1/sync",
+    ),
     (
         "GET",
         "/admin/v1/channel-products",

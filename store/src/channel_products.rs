@@ -154,7 +154,8 @@ pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> StoreResult<()> {
 }
 
 /// Resolves the channel product ids of one order arriving through `connection_id`, in one query.
-/// Ids that do not resolve to an active SKU of a live product are absent from the answer.
+/// Ids that do not resolve to an active SKU of a live product are absent from the answer (a SKU
+/// whose fulfiller mapping is switched off is not active: `sku_sellable`, migration 0016).
 pub async fn resolve(
     db: impl PgExecutor<'_>,
     connection_id: i64,
@@ -172,7 +173,7 @@ pub async fn resolve(
          JOIN skus s ON s.id = m.sku_id
          JOIN products p ON p.id = s.product_id
          WHERE m.connection_id = $1 AND m.channel_product_id = ANY($2)
-           AND s.is_active AND p.is_active AND p.deleted_at IS NULL",
+           AND sku_sellable(s.id, s.is_active) AND p.is_active AND p.deleted_at IS NULL",
     )
     .bind(connection_id)
     .bind(channel_product_ids)

@@ -24,10 +24,14 @@ pub mod orders;
 pub mod outbox;
 pub mod procurement;
 pub mod provider_orders;
-pub mod retention;
 pub mod reconciliation;
+pub mod retention;
 pub mod scheduled_tasks;
+pub mod sku_views;
 pub mod stock;
+pub mod stock_changes;
+pub mod stock_sync_tasks;
+pub mod upstream_stock;
 pub mod users;
 pub mod wallets;
 

@@ -83,7 +83,7 @@ pub async fn quote(
         "SELECT {}, w.currency AS wallet_currency
          FROM skus s JOIN products p ON p.id = s.product_id
          LEFT JOIN wallets w ON w.user_id = $2
-         WHERE s.id = $1 AND s.is_active AND p.is_active AND p.deleted_at IS NULL",
+         WHERE s.id = $1 AND sku_sellable(s.id, s.is_active) AND p.is_active AND p.deleted_at IS NULL",
         stock::qualified_sku_columns()
     ))
     .bind(sku_id)

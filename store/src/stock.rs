@@ -12,11 +12,11 @@ use crate::atomic::Atomic;
 use crate::catalog::{Sku, SKU_COLUMNS};
 use crate::error::{StoreError, StoreResult};
 
-/// The SKU if it is active, its product active and not deleted, and it has `quantity` units.
+/// The SKU if it is active (and its fulfiller mapping, if any, is switched on), its product active and not deleted, and it has `quantity` units.
 pub async fn check(db: impl PgExecutor<'_>, sku_id: i64, quantity: i32) -> StoreResult<Sku> {
     let sku = sqlx::query_as::<_, Sku>(&format!(
         "SELECT {} FROM skus s JOIN products p ON p.id = s.product_id
-         WHERE s.id = $1 AND s.is_active AND p.is_active AND p.deleted_at IS NULL",
+         WHERE s.id = $1 AND sku_sellable(s.id, s.is_active) AND p.is_active AND p.deleted_at IS NULL",
         qualified_sku_columns()
     ))
     .bind(sku_id)

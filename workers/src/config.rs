@@ -40,6 +40,12 @@ pub struct WorkersConfig {
     /// `kafka.retry_delays_ms`, last delay repeating): with the default delays, 300 attempts
     /// keep telling a channel that is down for about ten hours.
     pub status_sync_max_attempts: u32,
+    /// How often the stock-syncer pulls each upstream's changed products and stock (Dujiao
+    /// `updated_after`, WDT stock changes) and pushes changes to D-Store, scaled by `time_scale`.
+    pub stock_sync_interval_secs: u64,
+    /// How often each Dujiao-Next upstream's whole catalog is pulled (also finds deleted
+    /// products) and WDT stock is fully refreshed, scaled by `time_scale`.
+    pub stock_full_sync_interval_secs: u64,
     /// Relaying callbacks to downstream Dujiao-Next sites.
     pub relay: RelayConfig,
     /// Vending dispense and query-back.
@@ -60,6 +66,8 @@ impl Default for WorkersConfig {
             poll_batch: 50,
             wdt_logistics_interval_secs: 300,
             status_sync_max_attempts: 300,
+            stock_sync_interval_secs: 300,
+            stock_full_sync_interval_secs: 86_400,
             relay: RelayConfig::default(),
             vending: VendingConfig::default(),
             sweeper: SweeperConfig::default(),
@@ -181,6 +189,16 @@ impl WorkersConfig {
     /// The WDT logistics pull's interval after scaling.
     pub fn wdt_logistics_interval(&self) -> Duration {
         self.scaled(Duration::from_secs(self.wdt_logistics_interval_secs))
+    }
+
+    /// The stock-syncer's incremental interval after scaling.
+    pub fn stock_sync_interval(&self) -> Duration {
+        self.scaled(Duration::from_secs(self.stock_sync_interval_secs))
+    }
+
+    /// The stock-syncer's full-sync interval after scaling.
+    pub fn stock_full_sync_interval(&self) -> Duration {
+        self.scaled(Duration::from_secs(self.stock_full_sync_interval_secs))
     }
 
     /// The claim lease after scaling.

@@ -17,6 +17,7 @@ pub mod reconciler;
 pub mod registry;
 pub mod scheduler;
 pub mod status_syncer;
+pub mod stock_syncer;
 pub mod upstream_outcome;
 
 pub use config::{RelayConfig, VendingConfig, WorkersConfig, WorkersConfigError};

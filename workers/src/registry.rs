@@ -10,6 +10,7 @@ use crate::kit::Registration;
 use crate::procurer::Procurer;
 use crate::reconciler::Reconciler;
 use crate::status_syncer::StatusSyncer;
+use crate::stock_syncer::StockSyncer;
 
 /// Every worker of this binary.
 pub const WORKERS: &[Registration] = &[
@@ -18,6 +19,7 @@ pub const WORKERS: &[Registration] = &[
     Registration::of::<StatusSyncer>(),
     Registration::of::<ExpirySweeper>(),
     Registration::of::<Reconciler>(),
+    Registration::of::<StockSyncer>(),
 ];
 
 /// The registered worker called `name`.

@@ -224,6 +224,37 @@ pub enum AdminCommand {
     /// Channel product mappings: a D-Store `posProductId` or 58 `goodsId` → our SKU.
     #[command(subcommand)]
     ChannelProducts(ChannelProductCommand),
+    /// Sync a connection's upstream catalog and stock now (makes its stock-sync task due).
+    Sync {
+        /// Connection id.
+        connection: i64,
+        /// Pass through the whole catalog (also finds products deleted upstream).
+        #[arg(long)]
+        full: bool,
+    },
+    /// SKUs with their upstream stock, price and last sync.
+    Products {
+        /// Only SKUs fulfilled through this connection.
+        #[arg(long)]
+        connection: Option<i64>,
+        /// upstream | local.
+        #[arg(long)]
+        fulfillment_type: Option<String>,
+        /// Only SKUs whose mapping a sync switched off (true) or not (false).
+        #[arg(long)]
+        disabled: Option<bool>,
+        /// Only SKUs with a larger id (paging).
+        #[arg(long)]
+        after: Option<i64>,
+        /// At most this many (default 100, at most 1000).
+        #[arg(long)]
+        limit: Option<i64>,
+    },
+    /// One SKU with its upstream stock, price and last sync.
+    Sku {
+        /// SKU id.
+        id: i64,
+    },
     /// SKU → fulfiller mappings: create, list, enable/disable, import from CSV or JSON.
     #[command(subcommand)]
     Mappings(MappingCommand),
@@ -444,6 +475,28 @@ fn to_call(command: AdminCommand) -> anyhow::Result<Call> {
             let (method, path, body) = mappings::to_call(command)?;
             Call { method, path, body }
         }
+        Sync { connection, full } => Call::post(
+            format!("/admin/v1/connections/{connection}/sync?full={full}"),
+            json!({}),
+        ),
+        Products {
+            connection,
+            fulfillment_type,
+            disabled,
+            after,
+            limit,
+        } => {
+            let query = channel_products::url_query(&[
+                ("connection_id", connection.map(|id| id.to_string())),
+                ("fulfillment_type", fulfillment_type),
+                ("disabled", disabled.map(|flag| flag.to_string())),
+                ("after_id", after.map(|id| id.to_string())),
+                ("limit", limit.map(|limit| limit.to_string())),
+            ]);
+            let separator = if query.is_empty() { "" } else { "?" };
+            Call::get(format!("/admin/v1/products{separator}{query}"))
+        }
+        Sku { id } => Call::get(format!("/admin/v1/skus/{id}")),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The ingress's operator routes (`/admin/v1/...`): accounts, credentials, wallets, catalog,
 //! channel product mappings, SKU → fulfiller mappings (one by one and imported in bulk),
-//! partner connections (and their test) and the spool, JSON over the admin listener.
+//! partner connections (their test and their stock sync), product views with upstream stock,
+//! and the spool, JSON over the admin listener.
 //!
 //! Contract: the routes carry no authentication of their own; the process mounts them with the
 //! workers' routes under the one token guard of `switchyard_runtime::operator` (401 without the
@@ -15,6 +16,7 @@ mod channel_products;
 mod connections;
 mod mapping_import;
 mod mappings;
+mod stock_sync;
 
 use axum::extract::DefaultBodyLimit;
 use axum::response::Response;
@@ -42,7 +44,10 @@ pub(crate) fn routes(state: AppState) -> Router {
             post(accounts::credit_wallet),
         )
         .route("/admin/v1/categories", post(catalog::create_category))
-        .route("/admin/v1/products", post(catalog::create_product))
+        .route(
+            "/admin/v1/products",
+            post(catalog::create_product).get(stock_sync::list_products),
+        )
         .route(
             "/admin/v1/products/{id}",
             get(catalog::show_product).delete(catalog::delete_product),
@@ -52,6 +57,7 @@ pub(crate) fn routes(state: AppState) -> Router {
             post(catalog::set_product_active),
         )
         .route("/admin/v1/skus", post(catalog::create_sku))
+        .route("/admin/v1/skus/{id}", get(stock_sync::show_sku))
         .route("/admin/v1/skus/{id}/stock", put(catalog::set_stock))
         .route(
             "/admin/v1/channel-products",
@@ -68,6 +74,10 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route(
             "/admin/v1/connections/{id}/status",
             post(connections::set_status),
+        )
+        .route(
+            "/admin/v1/connections/{id}/sync",
+            post(stock_sync::sync_now),
         )
         .route(
             "/admin/v1/connections/{id}/secret",

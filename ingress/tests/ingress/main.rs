@@ -12,3 +12,4 @@ mod harness;
 mod lifecycle;
 mod resilience;
 mod signing;
+mod upstream_disabled;

@@ -9,10 +9,13 @@
 //! 15 s timeout (unless the `lose_callbacks` switch is on). Control routes under `/_control`
 //! credit wallets, fulfil orders, switch payment/cancel failures and lost callbacks, list
 //! received orders and seed reconciliation discrepancies (add, change, delete orders:
-//! `seeding`); `/_faults` injects transport faults. Beyond the protocol it serves the order list
-//! `GET /orders?created_from=&created_to=&page=` (`listing`).
+//! `seeding`); `/_control/catalog` changes stock, deletes products, generates a large catalog and
+//! lists the product pages fetched (`GET /products` honours `updated_after` against each
+//! product's last change); `/_faults` injects transport faults. Beyond the protocol it serves the
+//! order list `GET /orders?created_from=&created_to=&page=` (`listing`).
 
 mod callbacks;
+mod catalog;
 mod config;
 mod control;
 mod listing;
@@ -27,6 +30,7 @@ use axum::Router;
 use crate::faults::{spawn, FaultPlan, SimulatorHandle};
 
 pub use callbacks::CallbackAttempt;
+pub use catalog::{generated, stock_status, PageFetch};
 pub use config::{sample_catalog, DujiaoSimConfig, SimCredential};
 pub use state::{ReceivedOrder, SimSwitches};
 
@@ -48,8 +52,9 @@ impl DujiaoSimulator {
 
     /// The site's routes, behind its fault plan.
     pub fn router(&self) -> Router {
-        let routes =
-            provider::routes(self.state.clone()).merge(control::routes(self.state.clone()));
+        let routes = provider::routes(self.state.clone())
+            .merge(control::routes(self.state.clone()))
+            .merge(catalog::routes(self.state.clone()));
         self.faults.wrap(routes)
     }
 
@@ -61,6 +66,26 @@ impl DujiaoSimulator {
     /// The fault plan (also reachable at `/_faults`).
     pub fn faults(&self) -> &FaultPlan {
         &self.faults
+    }
+
+    /// Sets an upstream SKU's stock (its product counts as changed now); false if unknown.
+    pub fn set_stock(&self, sku_id: u64, quantity: i64) -> bool {
+        catalog::set_sku_stock(&self.state, sku_id, quantity)
+    }
+
+    /// Deletes a product: it then answers 404 `product_not_found`.
+    pub fn remove_product(&self, product_id: u64) -> bool {
+        catalog::remove_product(&self.state, product_id)
+    }
+
+    /// Replaces the catalog with `count` generated products (see [`generated`]).
+    pub fn generate_catalog(&self, count: u64) {
+        catalog::generate_catalog(&self.state, count);
+    }
+
+    /// Every `GET /products` answered so far, oldest first.
+    pub fn product_pages(&self) -> Vec<PageFetch> {
+        self.state.lock().catalog.pages.clone()
     }
 
     /// Orders received so far, oldest first.

@@ -15,6 +15,7 @@ use switchyard_domain::Money;
 use switchyard_partners::dujiao::wire::{CreateOrderRequest, Product};
 use switchyard_partners::dujiao::{AuthHeaders, DujiaoAuthError, DujiaoOrderStatus};
 
+use super::catalog::PageFetch;
 use super::state::{ReceivedOrder, SiteState};
 
 type Site = State<Arc<SiteState>>;
@@ -123,22 +124,35 @@ async fn products(
     let (Ok(page), Ok(page_size)) = (number("page", 1), number("page_size", 20)) else {
         return error(400, "bad_request", "page and page_size must be numbers");
     };
-    if let Some(after) = query.get("updated_after") {
-        if chrono::DateTime::parse_from_rfc3339(after).is_err() {
-            return error(400, "bad_request", "updated_after must be RFC 3339");
-        }
-    }
+    let after = match query.get("updated_after") {
+        Some(after) => match chrono::DateTime::parse_from_rfc3339(after) {
+            Ok(after) => Some(after.with_timezone(&chrono::Utc)),
+            Err(_) => return error(400, "bad_request", "updated_after must be RFC 3339"),
+        },
+        None => None,
+    };
     let include_inactive = query
         .get("include_inactive")
         .is_some_and(|v| v == "true" || v == "1");
     let (page, page_size) = (page.max(1), page_size.clamp(1, 50));
-    let all: Vec<Product> = site
-        .lock()
+    let mut inner = site.lock();
+    inner.catalog.pages.push(PageFetch {
+        page: u32::try_from(page).unwrap_or(u32::MAX),
+        updated_after: query.get("updated_after").cloned(),
+        at_ms: chrono::Utc::now().timestamp_millis(),
+    });
+    // A product unchanged since the site started is older than any `updated_after`.
+    let changed = |id: u64| inner.catalog.updated_at.get(&id).copied();
+    let all: Vec<Product> = inner
         .products
         .iter()
         .filter(|product| include_inactive || product.is_active)
+        .filter(|product| {
+            after.is_none_or(|after| changed(product.id).is_some_and(|at| at > after))
+        })
         .cloned()
         .collect();
+    drop(inner);
     let items: Vec<&Product> = all
         .iter()
         .skip((page - 1) * page_size)

@@ -60,6 +60,7 @@ pub struct ReceivedOrder {
 }
 
 pub(crate) struct Inner {
+    pub catalog: super::catalog::CatalogLog,
     pub credentials: HashMap<String, SimCredential>,
     pub products: Vec<Product>,
     pub orders: Vec<ReceivedOrder>,
@@ -101,6 +102,7 @@ impl SiteState {
             reject_private_callback_urls: config.reject_private_callback_urls,
             verifier: DujiaoVerifier::default(),
             inner: Mutex::new(Inner {
+                catalog: super::catalog::CatalogLog::default(),
                 credentials,
                 products: config.products,
                 orders: Vec::new(),

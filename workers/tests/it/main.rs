@@ -14,6 +14,8 @@ mod scheduler;
 mod status_events;
 mod status_outage;
 mod status_sync;
+mod stock_resume;
+mod stock_sync;
 mod support;
 mod vending;
 mod wdt;

@@ -314,7 +314,10 @@ async fn a_ready_told_before_a_crash_is_handed_over_when_its_status_comes_again(
     // The syncer comes back: the order is handed over and D-Store hears only COMPLETED.
     let syncer = switchyard_workers::registry::find("status-syncer")
         .expect("registered")
-        .prepare(&hub.context(), &switchyard_workers::WorkerMetrics::default())
+        .prepare(
+            &hub.context(),
+            &switchyard_workers::WorkerMetrics::default(),
+        )
         .expect("prepared");
     let shutdown = tokio_util::sync::CancellationToken::new();
     let running = tokio::spawn(syncer.run(shutdown.clone()));

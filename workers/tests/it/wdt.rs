@@ -34,7 +34,8 @@ async fn wdt_hub() -> (
     switchyard_simulators::faults::SimulatorHandle,
     i64,
 ) {
-    let hub = Hub::start().await;
+    // The stock-syncer's stock pull would take the one-shot faults these tests inject.
+    let hub = Hub::start_except(&["stock-syncer"]).await;
     let erp = QimenSimulator::new(erp_config());
     let http = erp.spawn().await.expect("simulator");
     let connection = hub

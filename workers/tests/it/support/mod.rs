@@ -68,8 +68,18 @@ impl Hub {
         Self::start_with(|_| {}).await
     }
 
+    /// Like [`Hub::start`], without the workers named in `except` (e.g. a test that injects
+    /// one-shot faults into a simulator another worker also calls).
+    pub async fn start_except(except: &[&str]) -> Hub {
+        Self::start_workers_with(|_| {}, except).await
+    }
+
     /// Like [`Hub::start`], with the workers' configuration adjusted first.
     pub async fn start_with(adjust: impl FnOnce(&mut WorkersConfig)) -> Hub {
+        Self::start_workers_with(adjust, &[]).await
+    }
+
+    async fn start_workers_with(adjust: impl FnOnce(&mut WorkersConfig), except: &[&str]) -> Hub {
         let db = TestDatabase::new().await.expect("test database");
         let kafka = test_kafka();
         ensure_topics(&kafka).await.expect("topics");
@@ -111,13 +121,13 @@ impl Hub {
             shutdown: CancellationToken::new(),
             workers: Vec::new(),
         };
-        hub.start_workers();
+        hub.start_workers(except);
         hub
     }
 
-    fn start_workers(&mut self) {
+    fn start_workers(&mut self, except: &[&str]) {
         let metrics = self.metrics.clone();
-        for registration in WORKERS {
+        for registration in WORKERS.iter().filter(|w| !except.contains(&w.name)) {
             let worker = registration
                 .prepare(&self.context(), &metrics)
                 .expect("worker");

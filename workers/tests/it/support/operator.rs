@@ -59,6 +59,12 @@ impl ConnectionsApi {
     async fn send(&self, method: Method, path: &str, body: Value) -> (StatusCode, String) {
         send(&self.router, method, path, Body::from(body.to_string())).await
     }
+
+    /// `method path` with an empty JSON body: the status and the JSON answer.
+    pub async fn call(&self, method: Method, path: &str) -> (StatusCode, Value) {
+        let (status, body) = self.send(method, path, json!({})).await;
+        (status, serde_json::from_str(&body).expect("JSON answer"))
+    }
 }
 
 /// One request with the operator token: the status and the body.

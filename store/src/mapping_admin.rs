@@ -125,6 +125,8 @@ pub async fn apply(db: impl PgExecutor<'_>, batch: &[MappingSpec]) -> StoreResul
              UPDATE product_mappings m SET
                  ({TARGET}) = ({wanted}),
                  is_active = coalesce(i.is_active, m.is_active),
+                 disabled_reason = CASE WHEN coalesce(i.is_active, m.is_active)
+                                        THEN NULL ELSE m.disabled_reason END,
                  {}, {}, {}
              FROM i
              WHERE m.sku_id = i.sku_id

@@ -62,14 +62,17 @@ pub async fn for_sku(db: impl PgExecutor<'_>, sku_id: i64) -> StoreResult<Option
     Ok(row.map(MappingRow::into_mapping))
 }
 
-/// Switches mapping `id` on or off; the upstream cache is kept.
+/// Switches mapping `id` on or off; the upstream cache is kept. Switching it on clears the
+/// reason a sync switched it off for.
 pub async fn set_active(
     db: impl PgExecutor<'_>,
     id: i64,
     active: bool,
 ) -> StoreResult<ProductMapping> {
     let row = sqlx::query_as::<_, MappingRow>(&format!(
-        "UPDATE product_mappings SET is_active = $2 WHERE id = $1 RETURNING {COLUMNS}"
+        "UPDATE product_mappings SET is_active = $2, \
+         disabled_reason = CASE WHEN $2 THEN NULL ELSE disabled_reason END \
+         WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
     .bind(active)

@@ -162,6 +162,18 @@ async fn a_product_deleted_upstream_switches_its_mapping_off_with_a_reason() {
         refused,
         Err(switchyard_store::StoreError::SkuUnavailable)
     ));
+    // An operator switches it back on (`POST /admin/v1/mappings/{id}/active`): the sync's
+    // reason goes with the switch.
+    let mapping = switchyard_store::mapping_list::for_sku(hub.pool(), sku)
+        .await
+        .expect("read")
+        .expect("mapped");
+    switchyard_store::mapping_list::set_active(hub.pool(), mapping.id, true)
+        .await
+        .expect("switched on");
+    let seen = view(&api, sku).await;
+    assert_eq!(seen["mapping_active"], true, "{seen}");
+    assert!(seen["disabled_reason"].is_null(), "{seen}");
     hub.stop().await;
 }
 

@@ -11,27 +11,18 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use switchyard_partners::daojia::push::FUN_CREATE_ORDER;
-use switchyard_partners::dstore::wire::{CreateOrderRequest, DstoreAmount, OrderProduct};
-use switchyard_partners::dstore::{DstorePrivateKey, DstorePublicKey, ResultStatus};
+use switchyard_partners::dstore::ResultStatus;
 use switchyard_simulators::daojia::{DaojiaSimulator, DaojiaSimulatorConfig};
-use switchyard_simulators::dstore::{DstoreSimulator, DstoreSimulatorConfig};
 use switchyard_testkit::broker::shared_broker;
 use switchyard_testkit::eventually;
 
+use support::dstore::vector;
 use support::standalone::base_command;
 use support::{Proc, Site, ADMIN_TOKEN};
 
 const PUSH_SECRET: &str = "58-push-secret-e2e";
 const CLIENT_ID: &str = "2022-DSTORE-E2E";
 const DELIVERED_WITHIN: Duration = Duration::from_secs(40);
-
-fn vector(name: &str) -> String {
-    let path = format!(
-        "{}/../partners/tests/vectors/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
 
 /// A token file for the CLI, removed on drop.
 struct TokenFile(PathBuf);
@@ -186,32 +177,8 @@ async fn mapped_58_and_d_store_orders_are_procured_to_delivered() {
     assert!(answer.is_success(), "{answer:?}");
 
     // D-Store places an order for the mapped product.
-    let dstore_sim = DstoreSimulator::new(DstoreSimulatorConfig {
-        client_id: CLIENT_ID.into(),
-        dstore_private_key: DstorePrivateKey::from_pkcs8_pem(&vector("dstore_test_private.pem"))
-            .expect("private key"),
-        pos_public_key: DstorePublicKey::parse(&vector("dstore_test_public.pem"))
-            .expect("public key"),
-    });
-    let request = CreateOrderRequest {
-        request_order_id: "RO-E2E-1".into(),
-        pos_account_id: "acc-1".into(),
-        pos_store_id: "store-1".into(),
-        order_channel: None,
-        channel_order_id: None,
-        service_type: None,
-        expect_fulfillment_time: None,
-        customer: None,
-        order_products: vec![OrderProduct {
-            pos_product_id: "latte".into(),
-            quantity: 1,
-            price: None,
-        }],
-        order_amount: DstoreAmount {
-            value: 1_000,
-            currency: "CNY".into(),
-        },
-    };
+    let dstore_sim = support::dstore::simulator(CLIENT_ID);
+    let request = support::dstore::one_item_order("RO-E2E-1", "latte");
     let answer = dstore_sim
         .create_order(&site.ingress_url(), &request)
         .await

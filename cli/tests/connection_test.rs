@@ -15,19 +15,12 @@ use switchyard_simulators::vending::{VendingSimConfig, VendingSimulator};
 use switchyard_testkit::database::TestDatabase;
 
 use support::admin_api::{admin_cli, fleet};
+use support::dstore::vector;
 use support::Operator;
 
 const TOKEN: &str = "connection-test-token-0123456789";
 /// A secret that must never come back in a report.
 const WRONG: &str = "a-wrong-secret-never-echoed";
-
-fn vector(name: &str) -> String {
-    let path = format!(
-        "{}/../partners/tests/vectors/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
 
 /// Creates a connection (`pending`: a test needs no active one) and tests it.
 async fn test(operator: &Operator, connection: Value) -> Value {

@@ -15,14 +15,11 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
 use serde_json::json;
-use switchyard_partners::dstore::wire::{CreateOrderRequest, DstoreAmount, OrderProduct};
-use switchyard_partners::dstore::{
-    DstorePrivateKey, DstorePublicKey, NotifyOrderStatus, ResultStatus,
-};
-use switchyard_simulators::dstore::{DstoreSimulator, DstoreSimulatorConfig};
+use switchyard_partners::dstore::{NotifyOrderStatus, ResultStatus};
 use switchyard_testkit::broker::shared_broker;
 use switchyard_testkit::eventually;
 
+use support::dstore::{self, vector};
 use support::Site;
 
 const ORDERS: usize = 500;
@@ -37,46 +34,10 @@ const LADDER: [NotifyOrderStatus; 4] = [
     NotifyOrderStatus::Completed,
 ];
 
-fn vector(name: &str) -> String {
-    let path = format!(
-        "{}/../partners/tests/vectors/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
-
-fn order_request(number: usize) -> CreateOrderRequest {
-    CreateOrderRequest {
-        request_order_id: format!("RO-CRASH-{number:04}"),
-        pos_account_id: "acc-1".into(),
-        pos_store_id: "store-1".into(),
-        order_channel: None,
-        channel_order_id: None,
-        service_type: None,
-        expect_fulfillment_time: None,
-        customer: None,
-        order_products: vec![OrderProduct {
-            pos_product_id: "latte".into(),
-            quantity: 1,
-            price: None,
-        }],
-        order_amount: DstoreAmount {
-            value: 1_000,
-            currency: "CNY".into(),
-        },
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_syncer_killed_mid_burst_tells_every_status_with_its_original_request_id() {
     let brokers = shared_broker().expect("a test broker");
-    let dstore = DstoreSimulator::new(DstoreSimulatorConfig {
-        client_id: CLIENT_ID.into(),
-        dstore_private_key: DstorePrivateKey::from_pkcs8_pem(&vector("dstore_test_private.pem"))
-            .expect("private key"),
-        pos_public_key: DstorePublicKey::parse(&vector("dstore_test_public.pem"))
-            .expect("public key"),
-    });
+    let dstore = dstore::simulator(CLIENT_ID);
     let gateway = dstore.spawn().await.expect("D-Store simulator");
     let site = Site::new("crash-sync", &brokers).await;
     let ingress = site.spawn(&["ingress"]);
@@ -116,7 +77,10 @@ async fn a_status_syncer_killed_mid_burst_tells_every_status_with_its_original_r
             let (dstore, url) = (&dstore, &ingress_url);
             async move {
                 dstore
-                    .create_order(url, &order_request(number))
+                    .create_order(
+                        url,
+                        &dstore::one_item_order(&format!("RO-CRASH-{number:04}"), "latte"),
+                    )
                     .await
                     .map(|answer| answer.result.result_status)
                     .unwrap_or(ResultStatus::Unknown)

@@ -66,7 +66,7 @@ async fn ping_catalog_and_products() {
     assert_eq!(ping.balance, "100.00");
     assert_eq!(ping.balance_money().unwrap().amount_minor, 10_000);
     assert_eq!(client.categories().await.unwrap().len(), 1);
-    let page = client.products(Some(chrono::Utc::now()), 1).await.unwrap();
+    let page = client.products(None, 1).await.unwrap();
     assert_eq!(page.total, 1, "inactive products are hidden by default");
     assert_eq!(page.items[0].skus.len(), 2);
     let retired = client.product(2).await.unwrap();

@@ -13,6 +13,7 @@
 
 pub mod admin_api;
 pub mod downstream;
+pub mod dstore;
 pub mod operator;
 pub mod standalone;
 

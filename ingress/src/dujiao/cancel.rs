@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::auth::{Endpoint, SignedCall};
 use super::convert::numeric_order_id;
-use super::order_view::{not_found, own_order};
+use super::order_view::{authorized_order, not_found};
 use crate::state::AppState;
 
 /// `POST /api/v1/upstream/orders/:id/cancel`.
@@ -31,17 +31,9 @@ pub(crate) async fn cancel(
     call: SignedCall,
 ) -> Response {
     let endpoint = Endpoint::new(&state, "dujiao_cancel");
-    let caller = match endpoint.authenticate(&call).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
-    };
-    let order = match own_order(&state, caller, &id).await {
-        Ok(Some(order)) => order,
-        Ok(None) => {
-            endpoint.count("rejected");
-            return not_found();
-        }
-        Err(error) => return endpoint.unavailable(&error),
+    let order = match authorized_order(&state, &endpoint, &call, &id).await {
+        Ok(order) => order,
+        Err(answer) => return answer,
     };
     if order.status == OrderStatus::Canceled {
         endpoint.count("duplicate");

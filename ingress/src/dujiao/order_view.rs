@@ -20,15 +20,30 @@ use super::delivery::order_fulfillment;
 use crate::answer::dujiao_error;
 use crate::state::AppState;
 
-pub(super) async fn own_order(
-    state: &AppState,
-    caller: Caller,
-    id: &str,
-) -> StoreResult<Option<Order>> {
+async fn own_order(state: &AppState, caller: Caller, id: &str) -> StoreResult<Option<Order>> {
     let Ok(id) = id.parse::<u64>() else {
         return Ok(None);
     };
     orders::placed_by(&state.pool, &order_no_of(id), caller.credential_id).await
+}
+
+/// The caller's order `id` after verifying the call, or the answer to give instead (the
+/// protocol's refusal, `order_not_found` for another site's order, or the retryable failure).
+pub(super) async fn authorized_order(
+    state: &AppState,
+    endpoint: &Endpoint<'_>,
+    call: &SignedCall,
+    id: &str,
+) -> Result<Order, Response> {
+    let caller = endpoint.authenticate(call).await?;
+    match own_order(state, caller, id).await {
+        Ok(Some(order)) => Ok(order),
+        Ok(None) => {
+            endpoint.count("rejected");
+            Err(not_found())
+        }
+        Err(error) => Err(endpoint.unavailable(&error)),
+    }
 }
 
 pub(super) fn not_found() -> Response {
@@ -42,17 +57,9 @@ pub(crate) async fn show(
     call: SignedCall,
 ) -> Response {
     let endpoint = Endpoint::new(&state, "dujiao_order");
-    let caller = match endpoint.authenticate(&call).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
-    };
-    let order = match own_order(&state, caller, &id).await {
-        Ok(Some(order)) => order,
-        Ok(None) => {
-            endpoint.count("rejected");
-            return not_found();
-        }
-        Err(error) => return endpoint.unavailable(&error),
+    let order = match authorized_order(&state, &endpoint, &call, &id).await {
+        Ok(order) => order,
+        Err(answer) => return answer,
     };
     let items = match orders::items(&state.pool, order.id).await {
         Ok(items) => items,

@@ -18,7 +18,7 @@ use switchyard_store::channel_products::{
 };
 use switchyard_store::orders::Channel;
 
-use super::{bad_body, problem, store_problem};
+use super::{bad_body, bad_query, problem, store_problem};
 use crate::state::AppState;
 
 fn mapping_json(mapping: &ChannelProduct) -> Value {
@@ -94,7 +94,7 @@ pub(crate) async fn list(
 ) -> Response {
     let Query(query) = match query {
         Ok(query) => query,
-        Err(error) => return problem(StatusCode::BAD_REQUEST, "bad_request", &error.body_text()),
+        Err(error) => return bad_query(&error),
     };
     let filter = ChannelProductFilter {
         channel: query.channel,

@@ -21,7 +21,7 @@ use switchyard_store::mappings::{Fulfiller, FulfillerKind, ProductMapping};
 
 use super::mapping_import::references::Misfit;
 use super::mapping_import::{json_rows, load_references, row};
-use super::{bad_body, problem, store_problem};
+use super::{bad_body, bad_query, problem, store_problem};
 use crate::state::AppState;
 
 /// A mapping as the API shows it: the import's fields plus the upstream cache.
@@ -123,7 +123,7 @@ pub(crate) async fn list(
 ) -> Response {
     let Query(query) = match query {
         Ok(query) => query,
-        Err(error) => return problem(StatusCode::BAD_REQUEST, "bad_request", &error.body_text()),
+        Err(error) => return bad_query(&error),
     };
     let filter = MappingFilter {
         connection_id: query.connection_id,

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 use switchyard_store::{sku_views, stock_sync_tasks};
 
-use super::{problem, store_problem};
+use super::{bad_query, problem, store_problem};
 use crate::state::AppState;
 
 /// `GET /admin/v1/products` filters.
@@ -39,7 +39,7 @@ pub(crate) async fn list_products(
 ) -> Response {
     let Query(query) = match query {
         Ok(query) => query,
-        Err(error) => return problem(StatusCode::BAD_REQUEST, "bad_request", &error.body_text()),
+        Err(error) => return bad_query(&error),
     };
     if let Some(kind) = query.fulfillment_type.as_deref() {
         if kind != "upstream" && kind != "local" {
@@ -83,7 +83,7 @@ pub(crate) async fn sync_now(
 ) -> Response {
     let Query(query) = match query {
         Ok(query) => query,
-        Err(error) => return problem(StatusCode::BAD_REQUEST, "bad_request", &error.body_text()),
+        Err(error) => return bad_query(&error),
     };
     match stock_sync_tasks::request_sync(&state.pool, id, query.full).await {
         Ok(job) => {

@@ -54,6 +54,13 @@ impl JobError {
     }
 }
 
+/// The connection a per-connection task is keyed by (its `task_key` is the connection id).
+pub fn connection_of(task: &ClaimedTask) -> Result<i64, JobError> {
+    task.task_key
+        .parse()
+        .map_err(|_| JobError::new("task key is not a connection id"))
+}
+
 /// What a [`TaskJob`] run says about its row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskOutcome {

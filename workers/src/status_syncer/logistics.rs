@@ -26,7 +26,7 @@ use switchyard_topics::outbox;
 use super::Shared;
 use crate::error::StepError;
 use crate::parent;
-use crate::scheduler::{ClaimedTask, JobError, JobFuture, TaskJob, TaskOutcome};
+use crate::scheduler::{connection_of, ClaimedTask, JobError, JobFuture, TaskJob, TaskOutcome};
 
 /// The `job` of the pull's scheduled tasks.
 pub const JOB: &str = "wdt-logistics";
@@ -44,10 +44,7 @@ impl TaskJob for LogisticsPull {
 
     fn run(&self, task: ClaimedTask) -> JobFuture<'_, Result<TaskOutcome, JobError>> {
         Box::pin(async move {
-            let connection_id: i64 = task
-                .task_key
-                .parse()
-                .map_err(|_| JobError::new("task key is not a connection id"))?;
+            let connection_id = connection_of(&task)?;
             pull(&self.0, connection_id).await.map_err(JobError::new)?;
             let interval = chrono::Duration::from_std(self.0.logistics_interval)
                 .unwrap_or_else(|_| chrono::Duration::minutes(5));

@@ -26,7 +26,7 @@ use switchyard_store::upstream_stock::{self, UpstreamItem};
 use super::dujiao_page::read_page;
 use super::Shared;
 use crate::error::StepError;
-use crate::scheduler::{ClaimedTask, JobError, JobFuture, TaskJob, TaskOutcome};
+use crate::scheduler::{connection_of, ClaimedTask, JobError, JobFuture, TaskJob, TaskOutcome};
 
 /// Runs on one malformed page before it is skipped.
 const MALFORMED_TRIES: i32 = 3;
@@ -75,10 +75,7 @@ impl TaskJob for CatalogPull {
 
     fn run(&self, task: ClaimedTask) -> JobFuture<'_, Result<TaskOutcome, JobError>> {
         Box::pin(async move {
-            let connection_id: i64 = task
-                .task_key
-                .parse()
-                .map_err(|_| JobError::new("task key is not a connection id"))?;
+            let connection_id = connection_of(&task)?;
             let client = match self.0.connections.dujiao(connection_id).await {
                 Ok(client) => client,
                 // Switched off or gone: the planner creates the task again once it is active.

@@ -23,7 +23,7 @@ use switchyard_store::upstream_stock::{self, UpstreamItem};
 
 use super::Shared;
 use crate::error::StepError;
-use crate::scheduler::{ClaimedTask, JobError, JobFuture, TaskJob, TaskOutcome};
+use crate::scheduler::{connection_of, ClaimedTask, JobError, JobFuture, TaskJob, TaskOutcome};
 
 /// Changes asked for per query (the gateway's maximum).
 const PAGE: u32 = 100;
@@ -46,10 +46,7 @@ impl TaskJob for StockPull {
 
     fn run(&self, task: ClaimedTask) -> JobFuture<'_, Result<TaskOutcome, JobError>> {
         Box::pin(async move {
-            let connection_id: i64 = task
-                .task_key
-                .parse()
-                .map_err(|_| JobError::new("task key is not a connection id"))?;
+            let connection_id = connection_of(&task)?;
             let client = match self.0.connections.qimen(connection_id).await {
                 Ok(client) => client,
                 Err(error) if !error.is_transient() => return Ok(TaskOutcome::Done),

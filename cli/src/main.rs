@@ -6,6 +6,7 @@
 //! defaults, then the TOML file given by `--config`/`SWITCHYARD_CONFIG`, then `SWITCHYARD_…`
 //! environment variables.
 
+mod broker_watch;
 mod commands;
 mod process;
 mod settings;

@@ -1,11 +1,16 @@
 //! What every long-running role does around its own work: telemetry, the shutdown root, the
-//! metrics registry, readiness probes (database and broker) and the admin listener.
+//! metrics registry, readiness probes and the admin listener.
 //!
 //! [`Process::start`] brings these up without waiting for the broker or the database: a role
 //! that starts before its dependencies reports not-ready on `/readyz` and retries, it never
-//! panics. [`Process::finish`] drains everything within the configured grace period.
+//! panics. Readiness ([`ReadinessPlan`]): the database always; the broker for workers; for a
+//! process whose only role is the ingress, its listener instead, with the broker advisory (the
+//! ingress acknowledges through its spool while the broker is away). The broker's health is
+//! always a metric and a log ([`crate::broker_watch`]). [`Process::finish`] drains everything
+//! within the configured grace period.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +24,7 @@ use switchyard_runtime::shutdown::{DrainOutcome, ShutdownRoot};
 use switchyard_runtime::telemetry::{self, TelemetryGuard};
 use switchyard_topics::Producer;
 
+use crate::broker_watch::BrokerGauge;
 use crate::settings::Settings;
 
 /// Timeout of each readiness probe.
@@ -40,7 +46,45 @@ pub struct Process {
     pub producer: Producer,
     /// Metrics registry; components register before [`Process::serve_admin`].
     pub registry: Registry,
+    broker_gauge: BrokerGauge,
     _telemetry: TelemetryGuard,
+}
+
+/// What `/readyz` requires of this process's roles.
+pub struct ReadinessPlan {
+    /// Whether an unreachable broker makes the process unready (workers); otherwise it is shown
+    /// as advisory (the ingress alone).
+    pub broker_required: bool,
+    /// Set once the ingress listener is bound, for a process that runs the ingress.
+    pub listening: Option<Listening>,
+}
+
+/// Whether the ingress listener is bound (a readiness probe).
+#[derive(Clone, Default)]
+pub struct Listening(Arc<AtomicBool>);
+
+impl Listening {
+    /// Marks the listener bound.
+    pub fn bound(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl Probe for Listening {
+    fn name(&self) -> &'static str {
+        "ingress_listener"
+    }
+
+    fn check(&self) -> ProbeFuture<'_> {
+        let bound = self.0.load(Ordering::Acquire);
+        Box::pin(async move {
+            if bound {
+                Ok(())
+            } else {
+                Err("the ingress listener is not bound yet".to_owned())
+            }
+        })
+    }
 }
 
 impl Process {
@@ -51,25 +95,40 @@ impl Process {
         shutdown.listen_for_signals();
         let pool = database::connect(&settings.database)?;
         let producer = Producer::new(&settings.kafka).context("creating the Kafka producer")?;
+        let mut registry = metrics_registry();
+        let broker_gauge = BrokerGauge::register(&mut registry);
         Ok(Self {
             shutdown,
             pool,
             producer,
-            registry: metrics_registry(),
+            registry,
+            broker_gauge,
             _telemetry: telemetry,
         })
     }
 
-    /// Binds and serves the admin listener (health, readiness, metrics, plus the `operator`
-    /// routes behind `admin.token`); returns the bound address (the configured port may be 0).
+    /// Binds and serves the admin listener (health, readiness as `plan` says, metrics, plus the
+    /// `operator` routes behind `admin.token`) and starts the broker watch; returns the bound
+    /// address (the configured port may be 0).
     pub async fn serve_admin(
         &mut self,
         settings: &Settings,
         operator: axum::Router,
+        plan: ReadinessPlan,
     ) -> anyhow::Result<SocketAddr> {
-        let readiness = Readiness::new(PROBE_TIMEOUT)
-            .with(DatabaseProbe(self.pool.clone()))
-            .with(BrokerProbe(self.producer.clone()));
+        let mut readiness = Readiness::new(PROBE_TIMEOUT).with(DatabaseProbe(self.pool.clone()));
+        let broker = BrokerProbe(self.producer.clone());
+        readiness = if plan.broker_required {
+            readiness.with(broker)
+        } else {
+            readiness.advise(broker)
+        };
+        if let Some(listening) = plan.listening {
+            readiness = readiness.with(listening);
+        }
+        self.broker_gauge
+            .clone()
+            .watch(self.producer.clone(), PROBE_TIMEOUT, &self.shutdown);
         let registry = Arc::new(std::mem::take(&mut self.registry));
         let server = AdminServer::new(readiness, registry)
             .with_operator_api(operator, settings.admin.token.clone());
@@ -173,6 +232,7 @@ mod tests {
         let mut registry = metrics_registry();
         let ingress = IngressMetrics::register(&mut registry);
         WorkerMetrics::register(&mut registry);
+        crate::broker_watch::BrokerGauge::register(&mut registry);
         ingress.count("dujiao_order", "accepted");
         let registered = registered_names(&registry);
 

@@ -5,13 +5,13 @@
 //! placed at A's ingress by a signed downstream site is procured A→B→C; C's delivery content comes
 //! back to A through B by callbacks (each relayer confirming by reading the order back), and the
 //! downstream site is told. Every level shows the order and its sub-order delivered, and every
-//! wallet was debited exactly once.
+//! wallet was debited exactly once. B then reconciles its connection to C against C's order list.
 
 mod support;
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use switchyard_testkit::broker::shared_broker;
 
 use support::downstream::Downstream;
@@ -159,6 +159,54 @@ async fn an_order_at_a_is_procured_through_b_from_c_and_delivered_back() {
     assert_eq!(a_op.balance(shop_at_a.user_id).await, 10_000 - 1_000);
     assert_eq!(b_op.balance(a_at_b.user_id).await, 10_000 - 800);
     assert_eq!(c_op.balance(b_at_c.user_id).await, 10_000 - 500);
+
+    // B reconciles its connection to C. C is a Switchyard site, so it serves the order list:
+    // B's order agrees, and an order C holds for B's account that B never placed is missing_local.
+    let by_hand = Downstream::start(&c.ingress_url(), &b_at_c).await;
+    let stray = by_hand.order(c_sku, 1, "STRAY-0001").await;
+    let now = chrono::Utc::now();
+    let requested = b_op
+        .post(
+            "/admin/v1/reconciliation/runs",
+            Some(json!({
+                "connection_id": b_to_c, "run_type": "full",
+                "period_start": now - chrono::Duration::hours(1),
+                "period_end": now + chrono::Duration::minutes(1),
+            })),
+            201,
+        )
+        .await;
+    let run_path = format!("/admin/v1/reconciliation/runs/{}", requested["run"]["id"]);
+    let run = eventually(DELIVERY_WITHIN, "B's reconciliation run to end", || async {
+        let run = b_op.get(&run_path).await;
+        matches!(run["status"].as_str(), Some("completed" | "failed")).then_some(run)
+    })
+    .await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(
+        (
+            &run["matched_count"],
+            &run["mismatch_count"],
+            &run["remote_listed_count"]
+        ),
+        (&json!(1), &json!(1), &json!(2)),
+        "{run}"
+    );
+    assert!(run["note"].is_null(), "everything was checked: {run}");
+    let found = b_op
+        .get(&format!(
+            "/admin/v1/reconciliation/discrepancies?run_id={}",
+            run["id"]
+        ))
+        .await;
+    let items = found["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{found}");
+    assert_eq!(items[0]["mismatch_kind"], "missing_local", "{found}");
+    assert_eq!(
+        items[0]["upstream_order_id"],
+        stray.order_id.to_string().as_str(),
+        "{found}"
+    );
 
     for mut running in [a_proc, b_proc, c_proc] {
         running.assert_running();

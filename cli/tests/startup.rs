@@ -219,3 +219,77 @@ async fn readyz_follows_the_broker_going_away_and_coming_back() {
     println!("readyz red {red_after:?} after the broker stopped, green {green_after:?} after it came back");
     drop(running);
 }
+
+/// The value of `switchyard_broker_reachable` on the role's `/metrics`, once it is `want`.
+async fn broker_gauge_becomes(client: &reqwest::Client, admin: &str, want: u8) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(response) = client.get(format!("http://{admin}/metrics")).send().await {
+            let text = response.text().await.unwrap_or_default();
+            if let Some(line) = text
+                .lines()
+                .find(|line| line.starts_with("switchyard_broker_reachable "))
+            {
+                if line.ends_with(&format!(" {want}")) {
+                    return;
+                }
+                last = line.to_owned();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("switchyard_broker_reachable never became {want} (last: {last:?})");
+}
+
+#[tokio::test]
+async fn the_ingress_alone_stays_ready_while_the_broker_is_away_and_says_so() {
+    use support::standalone::start_role;
+    use switchyard_testkit::broker::{Storage, TansuBroker};
+    use switchyard_testkit::database::TestDatabase;
+
+    let database = TestDatabase::new().await.expect("test database");
+    let mut broker = TansuBroker::spawn(Storage::Memory).expect("private broker");
+    let bootstrap = broker.bootstrap().to_owned();
+    // The broker is away before the ingress starts: it must still become ready and listen.
+    broker.stop();
+    let mut command = base_command();
+    command
+        .env("SWITCHYARD_DATABASE_URL", database.url())
+        .env("SWITCHYARD_KAFKA__BROKERS", &bootstrap)
+        .env(
+            "SWITCHYARD_KAFKA__TOPIC_PREFIX",
+            switchyard_testkit::broker::unique_prefix(),
+        );
+    let running = start_role(command, &["ingress"]);
+    let client = reqwest::Client::new();
+
+    readyz_becomes(&client, &running.admin, 200).await;
+    broker_gauge_becomes(&client, &running.admin, 0).await;
+    let body: serde_json::Value = client
+        .get(format!("http://{}/readyz", running.admin))
+        .send()
+        .await
+        .expect("readyz answers")
+        .json()
+        .await
+        .expect("json");
+    let checks = body["checks"].as_array().expect("checks");
+    let check = |name: &str| {
+        checks
+            .iter()
+            .find(|check| check["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} check: {body}"))
+            .clone()
+    };
+    assert_eq!(body["ready"], true, "{body}");
+    assert_eq!(check("broker")["ok"], false, "{body}");
+    assert_eq!(check("broker")["required"], false, "{body}");
+    assert_eq!(check("ingress_listener")["ok"], true, "{body}");
+    assert_eq!(check("database")["required"], true, "{body}");
+
+    broker.restart().expect("restart broker");
+    broker_gauge_becomes(&client, &running.admin, 1).await;
+    readyz_becomes(&client, &running.admin, 200).await;
+    drop(running);
+}

@@ -1,8 +1,9 @@
 //! The admin listener every process runs (default 127.0.0.1:9464).
 //!
 //! - `GET /healthz`: 200 while the process serves requests (liveness).
-//! - `GET /readyz`: 200 when every readiness probe passes, else 503; the JSON body lists each
-//!   probe and, for failures, a reason without secrets.
+//! - `GET /readyz`: 200 when every required readiness probe passes, else 503; the JSON body
+//!   lists each probe (advisory ones too, with `required: false`) and, for failures, a reason
+//!   without secrets.
 //! - `GET /metrics`: Prometheus text exposition of the process registry.
 //!
 //! Roles hand their operator routes to [`AdminServer::with_operator_api`], which mounts all of
@@ -98,7 +99,7 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(state): State<AdminState>) -> Response {
     let outcomes = state.readiness.check().await;
-    let ready = outcomes.iter().all(|outcome| outcome.ok);
+    let ready = Readiness::ready(&outcomes);
     let status = if ready {
         StatusCode::OK
     } else {

@@ -1,6 +1,8 @@
 //! Readiness probes: each dependency a role needs (broker, database) implements [`Probe`]; the
 //! admin listener's `/readyz` runs them all concurrently, each under a short timeout, and is green
-//! only when every probe passes.
+//! only when every *required* probe passes. An *advisory* probe ([`Readiness::advise`]) is run and
+//! shown with the others but never makes the process unready: the ingress keeps acknowledging
+//! (through its spool) while the broker is away, so the broker is advisory there.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,6 +27,8 @@ pub struct ProbeOutcome {
     pub name: &'static str,
     /// Whether it passed.
     pub ok: bool,
+    /// Whether a failure makes the process unready (advisory probes do not).
+    pub required: bool,
     /// Why it failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -33,7 +37,7 @@ pub struct ProbeOutcome {
 /// Every probe of a process.
 #[derive(Clone, Default)]
 pub struct Readiness {
-    probes: Vec<Arc<dyn Probe>>,
+    probes: Vec<(Arc<dyn Probe>, bool)>,
     timeout: Duration,
 }
 
@@ -46,15 +50,28 @@ impl Readiness {
         }
     }
 
-    /// Adds a probe.
+    /// Adds a required probe.
     pub fn with(mut self, probe: impl Probe) -> Self {
-        self.probes.push(Arc::new(probe));
+        self.probes.push((Arc::new(probe), true));
         self
+    }
+
+    /// Adds an advisory probe: shown, never a reason to be unready.
+    pub fn advise(mut self, probe: impl Probe) -> Self {
+        self.probes.push((Arc::new(probe), false));
+        self
+    }
+
+    /// Whether these outcomes make the process ready: every required probe passed.
+    pub fn ready(outcomes: &[ProbeOutcome]) -> bool {
+        outcomes
+            .iter()
+            .all(|outcome| outcome.ok || !outcome.required)
     }
 
     /// Runs every probe concurrently.
     pub async fn check(&self) -> Vec<ProbeOutcome> {
-        let checks = self.probes.iter().map(|probe| async move {
+        let checks = self.probes.iter().map(|(probe, required)| async move {
             let result = tokio::time::timeout(self.timeout, probe.check()).await;
             let error = match result {
                 Ok(Ok(())) => None,
@@ -64,6 +81,7 @@ impl Readiness {
             ProbeOutcome {
                 name: probe.name(),
                 ok: error.is_none(),
+                required: *required,
                 error,
             }
         });

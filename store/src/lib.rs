@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod procurement;
+pub mod provider_order_list;
 pub mod provider_orders;
 pub mod reconciliation;
 pub mod retention;

@@ -158,7 +158,7 @@ pub async fn place(
     Ok(Inserted::Created(order))
 }
 
-fn qualified(columns: &str) -> String {
+pub(crate) fn qualified(columns: &str) -> String {
     columns
         .split(", ")
         .map(|column| format!("o.{column}"))

@@ -4,6 +4,8 @@
 //! metrics); the admin listener (so `/healthz` answers at once and `/readyz` reports missing
 //! dependencies) with the operator API; then wait for the database and provision topics with
 //! backoff — never a panic when the broker or database is not there yet; then the roles. The
+//! ingress alone does not wait for the broker: it provisions topics in the background and
+//! acknowledges through its spool meanwhile. The
 //! process runs until SIGTERM/SIGINT and drains within `shutdown.grace_ms`.
 
 use std::net::SocketAddr;
@@ -18,7 +20,7 @@ use switchyard_runtime::database;
 use switchyard_workers::registry::{self, WORKERS};
 use switchyard_workers::{Registration, WorkerContext, WorkerMetrics};
 
-use crate::process::Process;
+use crate::process::{Listening, Process, ReadinessPlan};
 use crate::settings::Settings;
 
 /// Which roles this process runs.
@@ -114,7 +116,14 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
     if let Some(ingress) = &ingress {
         operator = operator.merge(ingress.operator_routes());
     }
-    let admin = process.serve_admin(&settings, operator).await?;
+    // The ingress alone needs no broker to acknowledge (it spools): it is ready once it listens.
+    let ingress_only = workers.is_empty();
+    let listening = ingress.as_ref().map(|_| Listening::default());
+    let plan = ReadinessPlan {
+        broker_required: !ingress_only,
+        listening: listening.clone(),
+    };
+    let admin = process.serve_admin(&settings, operator, plan).await?;
     announce("admin listener", admin);
 
     let token = process.shutdown.token();
@@ -122,27 +131,27 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
         process.finish(&settings).await;
         return Ok(());
     }
-    let kafka = settings.kafka.clone();
-    let provisioned = (|| switchyard_topics::ensure_topics(&kafka))
-        .retry(
-            ExponentialBuilder::default()
-                .with_min_delay(Duration::from_millis(500))
-                .with_max_delay(Duration::from_secs(10))
-                .without_max_times(),
-        )
-        .notify(|error, delay| {
-            tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "topics not provisioned yet");
+    let provisioned = provision_topics(settings.kafka.clone());
+    if ingress_only {
+        // Topics are provisioned in the background; until then the ingress spools.
+        process.shutdown.spawn(async move {
+            if let Err(error) = provisioned.await {
+                tracing::error!(%error, "provisioning topics failed");
+            }
         });
-    tokio::select! {
-        result = provisioned => result.context("provisioning topics")?,
-        () = token.cancelled() => {
-            process.finish(&settings).await;
-            return Ok(());
+    } else {
+        tokio::select! {
+            result = provisioned => result.context("provisioning topics")?,
+            () = token.cancelled() => {
+                process.finish(&settings).await;
+                return Ok(());
+            }
         }
     }
 
-    if let Some(ingress) = &ingress {
+    if let (Some(ingress), Some(listening)) = (&ingress, &listening) {
         let address = ingress.spawn(&process.shutdown).await?;
+        listening.bound();
         announce("ingress", address);
     }
     // Workers run on this task rather than spawned: their futures borrow sqlx executors in a way
@@ -171,6 +180,22 @@ pub async fn run(settings: Settings, roles: Roles) -> anyhow::Result<()> {
     }
     process.finish(&settings).await;
     Ok(())
+}
+
+/// Creates the topics that are missing, retrying with backoff until the broker lets it.
+async fn provision_topics(kafka: switchyard_topics::KafkaConfig) -> anyhow::Result<()> {
+    (|| switchyard_topics::ensure_topics(&kafka))
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(500))
+                .with_max_delay(Duration::from_secs(10))
+                .without_max_times(),
+        )
+        .notify(|error, delay| {
+            tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "topics not provisioned yet");
+        })
+        .await
+        .map_err(anyhow::Error::from)
 }
 
 /// One line on stdout per listener, so operators (and tests) see where to connect.

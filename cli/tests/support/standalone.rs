@@ -44,9 +44,15 @@ pub fn base_command() -> Command {
 }
 
 /// Starts `switchyard up` and waits for the line announcing the admin listener.
-pub fn start_up(mut command: Command) -> Running {
+pub fn start_up(command: Command) -> Running {
+    start_role(command, &["up"])
+}
+
+/// Starts `switchyard ROLE…` (`up`, `ingress`, `worker NAME`) and waits for the line announcing
+/// the admin listener.
+pub fn start_role(mut command: Command, role: &[&str]) -> Running {
     let mut child = command
-        .arg("up")
+        .args(role)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -7,6 +7,7 @@ mod cancel;
 mod catalog;
 mod convert;
 mod delivery;
+mod order_list;
 mod order_view;
 mod orders;
 
@@ -27,7 +28,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/upstream/categories", get(catalog::categories))
         .route("/api/v1/upstream/products", get(catalog::products))
         .route("/api/v1/upstream/products/{id}", get(catalog::product))
-        .route("/api/v1/upstream/orders", post(orders::create))
+        .route(
+            "/api/v1/upstream/orders",
+            get(order_list::list).post(orders::create),
+        )
         .route("/api/v1/upstream/orders/{id}", get(order_view::show))
         .route("/api/v1/upstream/orders/{id}/cancel", post(cancel::cancel))
         .route("/api/v1/upstream/callback", post(callback::receive))

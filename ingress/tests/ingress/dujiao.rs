@@ -21,6 +21,9 @@ pub async fn call(
 ) -> (StatusCode, Value) {
     static USED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
     let now = now_secs();
+    // The query is not signed: calls that differ only in it share a signature unless their
+    // timestamps differ.
+    let signed_path = path.split('?').next().unwrap_or(path);
     let timestamp = {
         let mut used = USED.lock().expect("lock");
         let used = used.get_or_insert_with(HashSet::new);
@@ -28,7 +31,7 @@ pub async fn call(
             .flat_map(|step| [now - step, now + step])
             .find(|candidate| {
                 used.insert(format!(
-                    "{}|{method}|{path}|{}|{candidate}",
+                    "{}|{method}|{signed_path}|{}|{candidate}",
                     site.api_key,
                     hex::encode(body)
                 ))

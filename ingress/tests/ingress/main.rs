@@ -10,6 +10,7 @@ mod dujiao;
 mod dujiao_refusals;
 mod harness;
 mod lifecycle;
+mod order_list;
 mod resilience;
 mod signing;
 mod upstream_disabled;

@@ -40,6 +40,21 @@ async fn get(router: Router, path: &str) -> (StatusCode, String) {
 }
 
 #[tokio::test]
+async fn an_advisory_probe_is_shown_but_never_makes_the_process_unready() {
+    let down = Arc::new(AtomicBool::new(false));
+    let readiness = Readiness::new(Duration::from_millis(200)).advise(Switch(down));
+    let server = AdminServer::new(readiness, Arc::new(Registry::default()));
+
+    let (status, body) = get(server.router(), "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["ready"], true, "{body}");
+    assert_eq!(body["checks"][0]["ok"], false, "{body}");
+    assert_eq!(body["checks"][0]["required"], false, "{body}");
+    assert_eq!(body["checks"][0]["error"], "connection refused", "{body}");
+}
+
+#[tokio::test]
 async fn readyz_follows_the_probes() {
     let up = Arc::new(AtomicBool::new(true));
     let readiness = Readiness::new(Duration::from_millis(200)).with(Switch(up.clone()));

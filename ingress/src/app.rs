@@ -73,7 +73,8 @@ impl Ingress {
         )
         .map_err(IngressError::Producer)?;
         let state = AppState::new(Shared {
-            dujiao: DujiaoVerifier::new(config.replay_cache_size),
+            // Signatures and headers only: the replay record is the shared `dujiao_replay_guard`.
+            dujiao: DujiaoVerifier::new(0),
             connections,
             credentials: TtlCache::new(config.connection_cache_ttl()),
             topic_prefix: kafka_config.topic_prefix.clone(),

@@ -29,8 +29,9 @@ pub struct IngressConfig {
     pub spool_drain_interval_ms: u64,
     /// Spooled events published per drainer round.
     pub spool_batch_size: i64,
-    /// Dujiao-Next signatures remembered for replay protection.
-    pub replay_cache_size: usize,
+    /// Dujiao-Next signatures one API key may have inside their window at once (the shared
+    /// replay guard); past it a new signature gets the retryable 503 `internal_error`.
+    pub replay_entries_per_key: usize,
     /// How long partner connections read from Postgres are reused before being read again (the
     /// process's connection registry, shared with the workers).
     pub connection_cache_ttl_ms: u64,
@@ -55,7 +56,7 @@ impl Default for IngressConfig {
             allow_private_callback_urls: false,
             spool_drain_interval_ms: 1_000,
             spool_batch_size: 500,
-            replay_cache_size: 100_000,
+            replay_entries_per_key: 6_000,
             connection_cache_ttl_ms: 5_000,
             daojia_window_secs: 600,
             site_name: "Switchyard".to_owned(),

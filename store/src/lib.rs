@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod procurement;
 pub mod provider_orders;
 pub mod reconciliation;
+pub mod replay_guard;
 pub mod retention;
 pub mod scheduled_tasks;
 pub mod sku_views;

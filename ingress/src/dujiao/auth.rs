@@ -2,8 +2,12 @@
 //!
 //! Contract of [`Endpoint::authenticate`], in order: headers present and well-formed, timestamp
 //! within ±60 s (`missing_auth_headers`, `invalid_timestamp`, `timestamp_expired`, 401), known API
-//! key (`invalid_api_key`, 403), signature matches over the request's own method and path and was
-//! not seen before (`invalid_signature`, 401), credential `approved` (`user_disabled`, 403). A
+//! key (`invalid_api_key`, 403), signature matches over the request's own method and path
+//! (`invalid_signature`, 401), credential `approved` (`user_disabled`, 403), and only then the
+//! shared replay check ([`super::replay`]): every provider endpoint is idempotent (reads, `ping`,
+//! `POST /orders` on `downstream_order_no`, cancel by id), so a byte-identical retry — on any
+//! replica — goes on to the endpoint's own idempotent handling and gets the original answer; the
+//! same signature over other bytes (another query string) is `invalid_signature` (401). A
 //! database failure is the retryable `internal_error` (500), never a pass. Credentials are read
 //! through the ingress's short-lived cache (`ingress.connection_cache_ttl_ms`); the operator API
 //! clears it on every credential change.
@@ -20,9 +24,10 @@ use axum::response::Response;
 use bytes::Bytes;
 use chrono::Utc;
 use http::{HeaderMap, Method, StatusCode};
-use switchyard_partners::dujiao::{AuthHeaders, DujiaoAuthError};
+use switchyard_partners::dujiao::{AuthHeaders, DujiaoAuthError, ReplayPolicy, RequestDigest};
 use switchyard_store::credentials::{self, CredentialStatus};
 
+use super::replay::{admit, ReplayRefusal};
 use crate::answer::{dujiao_error, Partner};
 use crate::state::AppState;
 
@@ -36,10 +41,12 @@ pub(crate) struct Caller {
 }
 
 /// What a Dujiao signature covers: method, literal path, headers (key, timestamp, signature) and
-/// the body as received. Must be a handler's last extractor (it takes the body).
+/// the body as received, plus the request target with its (unsigned) query for the replay check.
+/// Must be a handler's last extractor (it takes the body).
 pub(crate) struct SignedCall {
     pub(crate) method: Method,
     pub(crate) path: String,
+    pub(crate) path_and_query: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }
@@ -56,6 +63,10 @@ impl<S: Send + Sync> FromRequest<S> for SignedCall {
         Ok(Self {
             method: parts.method,
             path: parts.uri.path().to_owned(),
+            path_and_query: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |target| target.to_string()),
             headers: parts.headers,
             body,
         })
@@ -123,19 +134,24 @@ impl<'a> Endpoint<'a> {
                 }
             }
         };
-        state
+        let caller = state
             .dujiao
-            .verify(
+            .verify_signature(
                 request,
                 &credential.secret,
                 call.method.as_str(),
                 &call.path,
                 &call.body,
-                now,
             )
             .map_err(refuse)?;
         if credential.credential.status != CredentialStatus::Approved {
             return Err(refuse(DujiaoAuthError::UserDisabled));
+        }
+        let digest = RequestDigest::of(call.method.as_str(), &call.path_and_query, &call.body);
+        match admit(state, &caller, digest, ReplayPolicy::IdenticalRetry).await {
+            Ok(()) => {}
+            Err(ReplayRefusal::Refused(error)) => return Err(refuse(error)),
+            Err(ReplayRefusal::Unavailable(error)) => return Err(self.unavailable(&error)),
         }
         Ok(Caller {
             credential_id: credential.credential.id,

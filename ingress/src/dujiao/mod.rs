@@ -9,6 +9,7 @@ mod convert;
 mod delivery;
 mod order_view;
 mod orders;
+mod replay;
 
 use axum::routing::{get, post};
 use axum::Router;

@@ -10,6 +10,7 @@ mod dujiao;
 mod dujiao_refusals;
 mod harness;
 mod lifecycle;
+mod replay_guard;
 mod resilience;
 mod signing;
 mod upstream_disabled;

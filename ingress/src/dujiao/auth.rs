@@ -10,7 +10,9 @@
 //! same signature over other bytes (another query string) is `invalid_signature` (401). A
 //! database failure is the retryable `internal_error` (500), never a pass. Credentials are read
 //! through the ingress's short-lived cache (`ingress.connection_cache_ttl_ms`); the operator API
-//! clears it on every credential change.
+//! clears it on every credential change. A key the database does not know is remembered for
+//! `ingress.unknown_key_cache_ttl_ms`, so repeats of it are refused without a database read
+//! (each read counts in `switchyard_ingress_dujiao_credential_lookups_total`).
 //!
 //! [`Endpoint`] also gives each handler its refusals and retryable failures in the Dujiao format,
 //! each counted under the endpoint's metric name; [`SignedCall`] is the extractor that hands a
@@ -116,9 +118,13 @@ impl<'a> Endpoint<'a> {
             .dujiao
             .parse(&AuthHeaders::from_headers(&call.headers), now)
             .map_err(refuse)?;
+        if state.unknown_api_keys.get(request.api_key()).is_some() {
+            return Err(refuse(DujiaoAuthError::InvalidApiKey));
+        }
         let credential = match state.credentials.get(request.api_key()) {
             Some(credential) => credential,
             None => {
+                state.metrics.credential_lookups.inc();
                 let found =
                     credentials::find_by_api_key(&state.pool, &state.secret_box, request.api_key())
                         .await;
@@ -129,7 +135,10 @@ impl<'a> Endpoint<'a> {
                         state.credentials.put(key, credential.clone());
                         credential
                     }
-                    Ok(None) => return Err(refuse(DujiaoAuthError::InvalidApiKey)),
+                    Ok(None) => {
+                        state.unknown_api_keys.put(request.api_key().to_owned(), ());
+                        return Err(refuse(DujiaoAuthError::InvalidApiKey));
+                    }
                     Err(error) => return Err(self.unavailable(&error)),
                 }
             }

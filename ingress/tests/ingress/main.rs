@@ -13,4 +13,5 @@ mod lifecycle;
 mod replay_guard;
 mod resilience;
 mod signing;
+mod slow_clients;
 mod upstream_disabled;

@@ -196,6 +196,18 @@ async fn a_key_that_fails_authentication_never_writes_an_entry() {
     for api_key in [&site.api_key, &stranger.api_key] {
         assert_eq!(guard_rows(&h, api_key).await, 0, "no entry for {api_key}");
     }
+    // Enabled again, the very request it was refused is served: the refusal remembered nothing.
+    let (status, _) = h
+        .operator(
+            Method::POST,
+            &format!("/admin/v1/credentials/{}/enable", site.credential_id),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, answer) = signed(&h, &site, Method::POST, ping, now, b"").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(guard_rows(&h, &site.api_key).await, 1);
     h.stop().await;
 }
 

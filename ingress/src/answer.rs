@@ -1,5 +1,5 @@
 //! Answers in each partner's own format for the failures every endpoint shares: body too large,
-//! overload, and "could not make the event durable" (retryable).
+//! body too slow, overload, and "could not make the event durable" (retryable).
 //!
 //! Contract: D-Store gets `result.resultStatus` `U`/`UNKNOWN_EXCEPTION` for anything it should
 //! retry and `F` for anything it must not; Dujiao-Next gets `{ok:false,error_code,error_message}`
@@ -60,6 +60,22 @@ impl Partner {
             ),
             Self::Daojia => daojia_code(StatusCode::PAYLOAD_TOO_LARGE, 413, message),
             Self::Vending => vending(StatusCode::PAYLOAD_TOO_LARGE, message),
+        }
+    }
+
+    /// 408 for a body that did not arrive within the deadline (the partner may send it again).
+    pub fn too_slow(self) -> Response {
+        let message = "request body not received in time";
+        match self {
+            Self::DujiaoProvider => {
+                dujiao_error(StatusCode::REQUEST_TIMEOUT, "bad_request", message)
+            }
+            Self::DujiaoCallback => callback_ack(StatusCode::REQUEST_TIMEOUT, false, message),
+            Self::Dstore => {
+                dstore_plain(StatusCode::REQUEST_TIMEOUT, DstoreResult::unknown(message))
+            }
+            Self::Daojia => daojia_code(StatusCode::REQUEST_TIMEOUT, 408, message),
+            Self::Vending => vending(StatusCode::REQUEST_TIMEOUT, message),
         }
     }
 

@@ -1,8 +1,9 @@
 //! The ingress as a value: build it, get its router (in-process tests, port 0), its operator
 //! routes (mounted on the admin listener), or spawn it on the process's shutdown root.
 //!
-//! Contract of [`Ingress::spawn`]: binds `listen`, serves until the root's token is cancelled,
-//! then stops accepting and lets in-flight requests finish (they are tracked by the root, so
+//! Contract of [`Ingress::spawn`]: binds `listen`, serves (with the connection cap and header
+//! deadline of `listener.rs`) until the root's token is cancelled, then stops accepting and lets
+//! in-flight requests finish (they are tracked by the root, so
 //! `ShutdownRoot::drain` waits for them); the outbox drainer (which publishes the spool) runs
 //! on the same root.
 
@@ -21,6 +22,7 @@ use switchyard_topics::{KafkaConfig, OutboxDrainer, ProduceError, Producer};
 
 use crate::config::IngressConfig;
 use crate::edge::{guard, Admission, EdgeLimits};
+use crate::listener::{self, ListenerLimits};
 use crate::metrics::IngressMetrics;
 use crate::publish::DurablePublisher;
 use crate::state::{AppState, Shared};
@@ -73,9 +75,11 @@ impl Ingress {
         )
         .map_err(IngressError::Producer)?;
         let state = AppState::new(Shared {
-            dujiao: DujiaoVerifier::new(config.replay_cache_size),
+            // Signatures and headers only: the replay record is the shared `dujiao_replay_guard`.
+            dujiao: DujiaoVerifier::new(0),
             connections,
             credentials: TtlCache::new(config.connection_cache_ttl()),
+            unknown_api_keys: TtlCache::new(config.unknown_key_cache_ttl()),
             topic_prefix: kafka_config.topic_prefix.clone(),
             config,
             pool,
@@ -100,6 +104,7 @@ impl Ingress {
                 self.state.config.max_queue_wait(),
             ),
             body_limit: self.state.config.body_limit_bytes,
+            body_timeout: self.state.config.body_read_timeout(),
             metrics: self.state.metrics.clone(),
         };
         Router::new()
@@ -143,15 +148,12 @@ impl Ingress {
             .local_addr()
             .map_err(|source| IngressError::Bind { address, source })?;
         let router = self.router();
-        let token = root.token();
-        root.spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(token.cancelled_owned())
-                .await;
-            if let Err(error) = served {
-                tracing::error!(%error, "ingress listener failed");
-            }
-        });
+        let limits = ListenerLimits {
+            max_connections: self.state.config.max_connections,
+            header_timeout: self.state.config.header_read_timeout(),
+            metrics: self.state.metrics.clone(),
+        };
+        root.spawn(listener::serve(listener, router, limits, root.token()));
         let publisher = self.state.publisher.clone();
         root.spawn(async move { publisher.warm_up().await });
         let drainer = self.spool_drainer();

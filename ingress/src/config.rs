@@ -29,11 +29,25 @@ pub struct IngressConfig {
     pub spool_drain_interval_ms: u64,
     /// Spooled events published per drainer round.
     pub spool_batch_size: i64,
-    /// Dujiao-Next signatures remembered for replay protection.
-    pub replay_cache_size: usize,
+    /// Dujiao-Next signatures one API key may have inside their window at once (the shared
+    /// replay guard); past it a new signature gets the retryable 503 `internal_error`.
+    pub replay_entries_per_key: usize,
     /// How long partner connections read from Postgres are reused before being read again (the
     /// process's connection registry, shared with the workers).
     pub connection_cache_ttl_ms: u64,
+    /// How long a Dujiao-Next API key that no credential has is refused (`invalid_api_key`)
+    /// without reading the database again. Keys are issued at random, so a refused key rarely
+    /// becomes valid; issuing a credential clears this cache in the issuing process.
+    pub unknown_key_cache_ttl_ms: u64,
+    /// Longest wait for a request's whole header section once the connection is ready for it
+    /// (opened, or done with the previous request); then the connection is closed (so it is also
+    /// the idle limit of a kept-alive connection).
+    pub header_read_timeout_ms: u64,
+    /// Longest wait for a request's whole body once its headers are in; then 408 in the
+    /// partner's format and the connection is closed.
+    pub body_read_timeout_ms: u64,
+    /// Client connections open at once; a connection beyond it gets `503` and is closed.
+    pub max_connections: usize,
     /// Accepted distance between a 58 Daojia push timestamp and now, in seconds.
     pub daojia_window_secs: u64,
     /// `site_name` answered by the Dujiao-Next `ping`.
@@ -55,8 +69,12 @@ impl Default for IngressConfig {
             allow_private_callback_urls: false,
             spool_drain_interval_ms: 1_000,
             spool_batch_size: 500,
-            replay_cache_size: 100_000,
+            replay_entries_per_key: 6_000,
             connection_cache_ttl_ms: 5_000,
+            unknown_key_cache_ttl_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 10_000,
+            max_connections: 1_024,
             daojia_window_secs: 600,
             site_name: "Switchyard".to_owned(),
             cancel_timeout_ms: 2_500,
@@ -83,6 +101,21 @@ impl IngressConfig {
     /// The drainer's polling interval.
     pub fn spool_drain_interval(&self) -> Duration {
         Duration::from_millis(self.spool_drain_interval_ms.max(10))
+    }
+
+    /// How long an unknown API key is refused from memory.
+    pub fn unknown_key_cache_ttl(&self) -> Duration {
+        Duration::from_millis(self.unknown_key_cache_ttl_ms)
+    }
+
+    /// The header-section deadline.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms.max(1))
+    }
+
+    /// The body deadline.
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms.max(1))
     }
 
     /// The connection-key cache lifetime.

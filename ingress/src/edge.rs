@@ -4,6 +4,10 @@
 //! - **Body limit.** A body over `body_limit_bytes` (declared or actual) gets 413 in the partner's
 //!   format with `Connection: close`, since the rest of that body is never read and the
 //!   connection cannot carry another request. Otherwise the whole body is read first.
+//! - **Body deadline.** A body not wholly received within `body_read_timeout` gets 408 in the
+//!   partner's format with `Connection: close` (counted `edge`/`body_timeout`), so a client that
+//!   trickles its body holds neither a service slot nor its connection for long. (The header
+//!   section has its own deadline, enforced by the listener: `listener.rs`.)
 //! - **Admission.** At most `max_in_flight` partner requests are in service at once. A request
 //!   that finds every slot taken waits for one in arrival order, but at most `max_queue_wait`;
 //!   then it is shed with the partner's overload answer (429/503). Under overload the ingress thus
@@ -32,6 +36,7 @@ use crate::metrics::IngressMetrics;
 pub(crate) struct EdgeLimits {
     pub(crate) admission: Admission,
     pub(crate) body_limit: usize,
+    pub(crate) body_timeout: Duration,
     pub(crate) metrics: IngressMetrics,
 }
 
@@ -86,8 +91,18 @@ pub(crate) async fn guard(
         return too_large(&limits, partner);
     }
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, limits.body_limit).await else {
-        return too_large(&limits, partner);
+    let read = tokio::time::timeout(
+        limits.body_timeout,
+        axum::body::to_bytes(body, limits.body_limit),
+    )
+    .await;
+    let bytes = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return too_large(&limits, partner),
+        Err(_) => {
+            limits.metrics.count("edge", "body_timeout");
+            return closing(partner.too_slow());
+        }
     };
     let Some(_slot) = limits.admission.admit(&limits.metrics.waiting).await else {
         limits.metrics.count("edge", "shed");
@@ -99,7 +114,12 @@ pub(crate) async fn guard(
 
 fn too_large(limits: &EdgeLimits, partner: Partner) -> Response {
     limits.metrics.count("edge", "too_large");
-    let mut answer = partner.too_large();
+    closing(partner.too_large())
+}
+
+/// `answer` with `Connection: close`: the rest of the body was not read, so the connection
+/// cannot carry another request.
+fn closing(mut answer: Response) -> Response {
     answer
         .headers_mut()
         .insert(CONNECTION, HeaderValue::from_static("close"));

@@ -18,6 +18,7 @@ mod deliver;
 mod dstore;
 mod dujiao;
 mod edge;
+mod listener;
 mod metrics;
 mod operator;
 mod publish;

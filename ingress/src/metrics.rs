@@ -7,7 +7,11 @@
 //! reports that named no offset (those events were spooled instead of acknowledged on the report's
 //! word); `switchyard_ingress_requests_waiting` is how many requests wait for a service slot right
 //! now (the overload queue); `switchyard_ingress_dstore_answers_signed_total` counts private-key
-//! operations (only verified D-Store requests get one). Names carry the `switchyard_` namespace themselves: the process registry adds none.
+//! operations (only verified D-Store requests get one);
+//! `switchyard_ingress_dujiao_credential_lookups_total` counts database reads of a Dujiao-Next
+//! credential by API key (an unknown key is read once per `unknown_key_cache_ttl_ms`);
+//! `switchyard_ingress_connections_open` and `switchyard_ingress_connections_refused_total` show
+//! the connection cap (`max_connections`). Names carry the `switchyard_` namespace themselves: the process registry adds none.
 //! Labels never carry keys, ids or personal data.
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -40,6 +44,12 @@ pub struct IngressMetrics {
     pub waiting: Gauge,
     /// D-Store answers signed with a POS private key (one private-key operation each).
     pub dstore_signed: Counter,
+    /// Database reads of a Dujiao-Next credential by API key.
+    pub credential_lookups: Counter,
+    /// Client connections open right now.
+    pub connections_open: Gauge,
+    /// Client connections closed at once because `max_connections` were open.
+    pub connections_refused: Counter,
 }
 
 impl IngressMetrics {
@@ -75,6 +85,21 @@ impl IngressMetrics {
             "switchyard_ingress_dstore_answers_signed",
             "D-Store answers signed with a POS private key; refusals of unverified requests are not signed",
             metrics.dstore_signed.clone(),
+        );
+        registry.register(
+            "switchyard_ingress_dujiao_credential_lookups",
+            "Database reads of a Dujiao-Next credential by API key (cached and known-unknown keys read none)",
+            metrics.credential_lookups.clone(),
+        );
+        registry.register(
+            "switchyard_ingress_connections_open",
+            "Client connections open right now",
+            metrics.connections_open.clone(),
+        );
+        registry.register(
+            "switchyard_ingress_connections_refused",
+            "Client connections answered 503 and closed because max_connections were open",
+            metrics.connections_refused.clone(),
         );
         metrics
     }

@@ -32,6 +32,9 @@ pub(crate) struct Shared {
     pub(crate) connections: ConnectionRegistry,
     /// Dujiao-Next credentials by API key (cleared by the operator API on every change).
     pub(crate) credentials: TtlCache<String, Arc<CredentialWithSecret>>,
+    /// Dujiao-Next API keys no credential has, refused without a database read for
+    /// `ingress.unknown_key_cache_ttl_ms` (cleared when a credential is issued here).
+    pub(crate) unknown_api_keys: TtlCache<String, ()>,
 }
 
 impl std::ops::Deref for AppState {

@@ -26,6 +26,7 @@ pub mod procurement;
 pub mod provider_order_list;
 pub mod provider_orders;
 pub mod reconciliation;
+pub mod replay_guard;
 pub mod retention;
 pub mod scheduled_tasks;
 pub mod sku_views;

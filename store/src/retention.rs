@@ -11,7 +11,9 @@
 //! - procurement attempts: only those of sub-orders that ended (fulfilled, completed, canceled,
 //!   refunded, partially refunded, rejected), by attempt time; a failed or open sub-order keeps
 //!   its log for an operator. The append-only guard on `procurement_attempts` lets a delete
-//!   through only in a transaction that set `switchyard.retention_purge` (this one).
+//!   through only in a transaction that set `switchyard.retention_purge` (this one);
+//! - the Dujiao-Next replay guard: by expiry (`dujiao_replay_guard.expires_at`); a row past its
+//!   expiry can never match again, so its caller's cutoff is now.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -29,15 +31,18 @@ pub enum Purge {
     PublishedOutbox,
     /// `procurement_attempts` of sub-orders that ended.
     FinishedAttempts,
+    /// `dujiao_replay_guard`: signatures past their window.
+    DujiaoReplayGuard,
 }
 
 impl Purge {
     /// Every target, in purge order.
-    pub const ALL: [Purge; 4] = [
+    pub const ALL: [Purge; 5] = [
         Purge::IngressDedupe,
         Purge::ProcessedEvents,
         Purge::PublishedOutbox,
         Purge::FinishedAttempts,
+        Purge::DujiaoReplayGuard,
     ];
 
     /// The table it purges (the metrics label).
@@ -47,6 +52,7 @@ impl Purge {
             Purge::ProcessedEvents => "processed_events",
             Purge::PublishedOutbox => "event_outbox",
             Purge::FinishedAttempts => "procurement_attempts",
+            Purge::DujiaoReplayGuard => "dujiao_replay_guard",
         }
     }
 
@@ -73,6 +79,10 @@ impl Purge {
                         AND p.status IN ('fulfilled', 'completed', 'canceled', 'refunded',
                                          'partially_refunded', 'rejected')
                       LIMIT $2))"
+            }
+            Purge::DujiaoReplayGuard => {
+                "DELETE FROM dujiao_replay_guard WHERE ctid = ANY(ARRAY(
+                     SELECT ctid FROM dujiao_replay_guard WHERE expires_at < $1 LIMIT $2))"
             }
         }
     }

@@ -2,11 +2,17 @@
 //!
 //! Contract of [`Endpoint::authenticate`], in order: headers present and well-formed, timestamp
 //! within ±60 s (`missing_auth_headers`, `invalid_timestamp`, `timestamp_expired`, 401), known API
-//! key (`invalid_api_key`, 403), signature matches over the request's own method and path and was
-//! not seen before (`invalid_signature`, 401), credential `approved` (`user_disabled`, 403). A
+//! key (`invalid_api_key`, 403), signature matches over the request's own method and path
+//! (`invalid_signature`, 401), credential `approved` (`user_disabled`, 403), and only then the
+//! shared replay check ([`super::replay`]): every provider endpoint is idempotent (reads, `ping`,
+//! `POST /orders` on `downstream_order_no`, cancel by id), so a byte-identical retry — on any
+//! replica — goes on to the endpoint's own idempotent handling and gets the original answer; the
+//! same signature over other bytes (another query string) is `invalid_signature` (401). A
 //! database failure is the retryable `internal_error` (500), never a pass. Credentials are read
 //! through the ingress's short-lived cache (`ingress.connection_cache_ttl_ms`); the operator API
-//! clears it on every credential change.
+//! clears it on every credential change. A key the database does not know is remembered for
+//! `ingress.unknown_key_cache_ttl_ms`, so repeats of it are refused without a database read
+//! (each read counts in `switchyard_ingress_dujiao_credential_lookups_total`).
 //!
 //! [`Endpoint`] also gives each handler its refusals and retryable failures in the Dujiao format,
 //! each counted under the endpoint's metric name; [`SignedCall`] is the extractor that hands a
@@ -20,9 +26,10 @@ use axum::response::Response;
 use bytes::Bytes;
 use chrono::Utc;
 use http::{HeaderMap, Method, StatusCode};
-use switchyard_partners::dujiao::{AuthHeaders, DujiaoAuthError};
+use switchyard_partners::dujiao::{AuthHeaders, DujiaoAuthError, ReplayPolicy, RequestDigest};
 use switchyard_store::credentials::{self, CredentialStatus};
 
+use super::replay::{admit, ReplayRefusal};
 use crate::answer::{dujiao_error, Partner};
 use crate::state::AppState;
 
@@ -36,10 +43,12 @@ pub(crate) struct Caller {
 }
 
 /// What a Dujiao signature covers: method, literal path, headers (key, timestamp, signature) and
-/// the body as received. Must be a handler's last extractor (it takes the body).
+/// the body as received, plus the request target with its (unsigned) query for the replay check.
+/// Must be a handler's last extractor (it takes the body).
 pub(crate) struct SignedCall {
     pub(crate) method: Method,
     pub(crate) path: String,
+    pub(crate) path_and_query: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }
@@ -56,6 +65,10 @@ impl<S: Send + Sync> FromRequest<S> for SignedCall {
         Ok(Self {
             method: parts.method,
             path: parts.uri.path().to_owned(),
+            path_and_query: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |target| target.to_string()),
             headers: parts.headers,
             body,
         })
@@ -105,9 +118,13 @@ impl<'a> Endpoint<'a> {
             .dujiao
             .parse(&AuthHeaders::from_headers(&call.headers), now)
             .map_err(refuse)?;
+        if state.unknown_api_keys.get(request.api_key()).is_some() {
+            return Err(refuse(DujiaoAuthError::InvalidApiKey));
+        }
         let credential = match state.credentials.get(request.api_key()) {
             Some(credential) => credential,
             None => {
+                state.metrics.credential_lookups.inc();
                 let found =
                     credentials::find_by_api_key(&state.pool, &state.secret_box, request.api_key())
                         .await;
@@ -118,24 +135,32 @@ impl<'a> Endpoint<'a> {
                         state.credentials.put(key, credential.clone());
                         credential
                     }
-                    Ok(None) => return Err(refuse(DujiaoAuthError::InvalidApiKey)),
+                    Ok(None) => {
+                        state.unknown_api_keys.put(request.api_key().to_owned(), ());
+                        return Err(refuse(DujiaoAuthError::InvalidApiKey));
+                    }
                     Err(error) => return Err(self.unavailable(&error)),
                 }
             }
         };
-        state
+        let caller = state
             .dujiao
-            .verify(
+            .verify_signature(
                 request,
                 &credential.secret,
                 call.method.as_str(),
                 &call.path,
                 &call.body,
-                now,
             )
             .map_err(refuse)?;
         if credential.credential.status != CredentialStatus::Approved {
             return Err(refuse(DujiaoAuthError::UserDisabled));
+        }
+        let digest = RequestDigest::of(call.method.as_str(), &call.path_and_query, &call.body);
+        match admit(state, &caller, digest, ReplayPolicy::IdenticalRetry).await {
+            Ok(()) => {}
+            Err(ReplayRefusal::Refused(error)) => return Err(refuse(error)),
+            Err(ReplayRefusal::Unavailable(error)) => return Err(self.unavailable(&error)),
         }
         Ok(Caller {
             credential_id: credential.credential.id,

@@ -3,7 +3,9 @@
 //!
 //! Contract: the API key header names one of our active `dujiao_upstream` connections; the
 //! signature is checked with that connection's secret over the literal path
-//! `/api/v1/upstream/callback` (whatever URL the callback used), within ±60 s and not replayed.
+//! `/api/v1/upstream/callback` (whatever URL the callback used), within ±60 s and not seen
+//! before by any replica (the shared replay guard, [`super::replay`]; a callback sender signs each
+//! retry afresh, so even a byte-identical second sighting is refused).
 //! Every refusal answers HTTP 200 `{ok:false, message:<error_code>}` as the protocol's receiver
 //! does (the sender retries); a repeat of the same (connection, order, event, status) answers
 //! `ok:true` without a second `UpstreamCallbackReceived`. When the event cannot be made durable the
@@ -15,10 +17,13 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, StatusCode};
 use switchyard_partners::dujiao::wire::CallbackBody;
-use switchyard_partners::dujiao::{AuthHeaders, DujiaoAuthError, CALLBACK_SIGNED_PATH};
+use switchyard_partners::dujiao::{
+    AuthHeaders, DujiaoAuthError, ReplayPolicy, RequestDigest, CALLBACK_SIGNED_PATH,
+};
 use switchyard_store::connections::ConnectionKind;
 use switchyard_topics::events::{UpstreamCallbackEvent, UpstreamCallbackReceived};
 
+use super::replay::{admit, ReplayRefusal};
 use crate::answer::{callback_ack, Partner};
 use crate::deliver::{answer_once, replay};
 use crate::state::{now_millis, traceparent, AppState};
@@ -62,12 +67,24 @@ pub(crate) async fn receive(
     }) else {
         return refuse(DujiaoAuthError::InvalidApiKey.error_code());
     };
-    if let Err(error) =
-        state
+    let caller =
+        match state
             .dujiao
-            .verify(request, &secret, "POST", CALLBACK_SIGNED_PATH, &body, now)
-    {
-        return refuse(error.error_code());
+            .verify_signature(request, &secret, "POST", CALLBACK_SIGNED_PATH, &body)
+        {
+            Ok(caller) => caller,
+            Err(error) => return refuse(error.error_code()),
+        };
+    // Strict: any second sighting is refused, so the digest only completes the record.
+    let digest = RequestDigest::of("POST", CALLBACK_SIGNED_PATH, &body);
+    match admit(&state, &caller, digest, ReplayPolicy::Strict).await {
+        Ok(()) => {}
+        Err(ReplayRefusal::Refused(error)) => return refuse(error.error_code()),
+        Err(ReplayRefusal::Unavailable(error)) => {
+            tracing::warn!(%error, "replay guard unavailable");
+            state.metrics.count(ENDPOINT, "unavailable");
+            return Partner::DujiaoCallback.unavailable();
+        }
     }
     let callback: CallbackBody = match serde_json::from_slice(&body) {
         Ok(callback) => callback,

@@ -10,6 +10,7 @@ mod delivery;
 mod order_list;
 mod order_view;
 mod orders;
+mod replay;
 
 use axum::routing::{get, post};
 use axum::Router;

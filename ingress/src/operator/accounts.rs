@@ -78,6 +78,8 @@ pub(crate) async fn apply_credential(
     };
     match credentials::apply(&state.pool, &state.secret_box, application.user_id).await {
         Ok(issued) => {
+            // A key remembered as unknown must not stay refused now that it exists.
+            state.unknown_api_keys.clear();
             let mut body = credential_json(&issued.credential);
             body["secret"] = Value::String(issued.secret.expose_secret().to_owned());
             (StatusCode::CREATED, Json(body)).into_response()

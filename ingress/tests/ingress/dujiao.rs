@@ -10,8 +10,9 @@ use switchyard_topics::catalogue::names;
 use crate::harness::{json_of, now_secs, Harness, Site};
 use crate::signing::dujiao_headers;
 
-/// Signs with a timestamp no earlier identical request of this process used, so identical
-/// requests sent within one second are not (rightly) refused as replays.
+/// Signs with a timestamp no earlier identical request of this process used, so that each call
+/// is a request of its own rather than a byte-identical retry of an earlier one (which the
+/// ingress would answer as it answered the first).
 pub async fn call(
     h: &Harness,
     site: &Site,

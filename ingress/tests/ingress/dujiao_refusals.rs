@@ -111,7 +111,8 @@ async fn every_bad_request_class_is_refused_in_protocol_format_and_produces_noth
         "invalid_api_key",
     );
 
-    // Replay: the very same signed request twice.
+    // Replay: one signed request, then its signature over another (unsigned) query string. A
+    // byte-identical retry is answered (`replay_guard.rs`); this is not one.
     let ping = "/api/v1/upstream/ping";
     let signed = dujiao_headers(&site.api_key, &site.secret, "POST", ping, now, b"");
     let (status, _, _) = h
@@ -119,7 +120,13 @@ async fn every_bad_request_class_is_refused_in_protocol_format_and_produces_noth
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, _, body) = h
-        .send(Method::POST, ping, &signed, Vec::new(), "application/json")
+        .send(
+            Method::POST,
+            &format!("{ping}?again=1"),
+            &signed,
+            Vec::new(),
+            "application/json",
+        )
         .await;
     expect(
         "replayed signature",

@@ -11,6 +11,8 @@ mod dujiao_refusals;
 mod harness;
 mod lifecycle;
 mod order_list;
+mod replay_guard;
 mod resilience;
 mod signing;
+mod slow_clients;
 mod upstream_disabled;

@@ -33,6 +33,11 @@ pub const CALLBACK_SIGNED_PATH: &str = "/api/v1/upstream/callback";
 pub struct DujiaoSignature(pub(crate) [u8; 32]);
 
 impl DujiaoSignature {
+    /// The 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// Lowercase hex, as sent in the header.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)

@@ -2,9 +2,12 @@
 //!
 //! Contract, in this order: all three headers present → integer timestamp → within ±60 s of
 //! now → signature is 64 hex digits → (caller looks up the key's secret) → constant-time HMAC
-//! match → not seen before inside the window. Each failure is a [`DujiaoAuthError`] carrying the
-//! protocol's `error_code`. Only a matching signature enters the replay cache, so forged traffic
-//! cannot fill it.
+//! match → not seen before inside the window, or seen over the very same request bytes when the
+//! caller's [`ReplayPolicy`] admits identical retries. Each failure is a [`DujiaoAuthError`]
+//! carrying the protocol's `error_code`. Only a matching signature enters the replay cache, so
+//! forged traffic cannot fill it. [`DujiaoVerifier::verify_signature`] is the HMAC check alone,
+//! for a caller that keeps its replay record elsewhere (the ingress: PostgreSQL, shared by its
+//! replicas, written only after the credential's status is checked).
 
 use std::fmt;
 
@@ -12,7 +15,7 @@ use secrecy::SecretString;
 use subtle::ConstantTimeEq;
 
 use super::error::DujiaoAuthError;
-use super::replay::{ReplayCache, ReplayVerdict};
+use super::replay::{ReplayCache, ReplayPolicy, ReplayVerdict, RequestDigest};
 use super::sign::{sign, DujiaoSignature, HEADER_API_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 
 /// Allowed distance, in seconds, between the signed timestamp and now (both directions).
@@ -81,6 +84,15 @@ pub struct VerifiedCaller {
     pub api_key: String,
     /// The signed timestamp (Unix seconds).
     pub timestamp: i64,
+    /// The signature it sent (the replay record's key, with the API key).
+    pub signature: DujiaoSignature,
+}
+
+impl VerifiedCaller {
+    /// Until when (Unix seconds) its signature is inside the window, so worth remembering.
+    pub fn replay_expiry(&self) -> i64 {
+        self.timestamp + SIGNATURE_WINDOW
+    }
 }
 
 impl fmt::Debug for VerifiedCaller {
@@ -139,7 +151,28 @@ impl DujiaoVerifier {
         })
     }
 
-    /// Checks the signature against `secret` and the replay cache. `path` excludes the query.
+    /// Checks the signature against `secret` only (no replay check). `path` excludes the query.
+    pub fn verify_signature(
+        &self,
+        request: UnverifiedRequest,
+        secret: &SecretString,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<VerifiedCaller, DujiaoAuthError> {
+        let expected = sign(secret, method, path, request.timestamp, body);
+        if !bool::from(expected.0.ct_eq(&request.signature.0)) {
+            return Err(DujiaoAuthError::InvalidSignature);
+        }
+        Ok(VerifiedCaller {
+            api_key: request.api_key,
+            timestamp: request.timestamp,
+            signature: request.signature,
+        })
+    }
+
+    /// Checks the signature against `secret` and the replay cache, refusing every second
+    /// sighting ([`ReplayPolicy::Strict`]). `path` excludes the query.
     pub fn verify(
         &self,
         request: UnverifiedRequest,
@@ -149,25 +182,39 @@ impl DujiaoVerifier {
         body: &[u8],
         now: i64,
     ) -> Result<VerifiedCaller, DujiaoAuthError> {
-        let expected = sign(secret, method, path, request.timestamp, body);
-        if !bool::from(expected.0.ct_eq(&request.signature.0)) {
-            return Err(DujiaoAuthError::InvalidSignature);
-        }
-        match self.replay.check_and_insert(
-            &request.signature,
-            request.timestamp + SIGNATURE_WINDOW,
+        let digest = RequestDigest::of(method, path, body);
+        self.verify_under(
+            request,
+            secret,
+            (method, path, body),
+            digest,
             now,
-        ) {
-            ReplayVerdict::Fresh => Ok(VerifiedCaller {
-                api_key: request.api_key,
-                timestamp: request.timestamp,
-            }),
-            ReplayVerdict::Replayed => Err(DujiaoAuthError::InvalidSignature),
+            ReplayPolicy::Strict,
+        )
+    }
+
+    fn verify_under(
+        &self,
+        request: UnverifiedRequest,
+        secret: &SecretString,
+        (method, path, body): (&str, &str, &[u8]),
+        digest: RequestDigest,
+        now: i64,
+        policy: ReplayPolicy,
+    ) -> Result<VerifiedCaller, DujiaoAuthError> {
+        let caller = self.verify_signature(request, secret, method, path, body)?;
+        let verdict =
+            self.replay
+                .check_and_insert(&caller.signature, digest, caller.replay_expiry(), now);
+        match verdict {
+            verdict if policy.admits(verdict) => Ok(caller),
             ReplayVerdict::Full => Err(DujiaoAuthError::ReplayCacheFull),
+            _ => Err(DujiaoAuthError::InvalidSignature),
         }
     }
 
-    /// Both steps with a synchronous secret lookup (`Err` for unknown or disabled keys).
+    /// Both steps with a synchronous secret lookup (`Err` for unknown or disabled keys); every
+    /// second sighting of a signature is refused.
     #[allow(clippy::too_many_arguments)]
     pub fn verify_with(
         &self,
@@ -181,6 +228,32 @@ impl DujiaoVerifier {
         let request = self.parse(headers, now)?;
         let secret = secret_for(request.api_key())?;
         self.verify(request, &secret, method, path, body, now)
+    }
+
+    /// As [`Self::verify_with`] for an idempotent endpoint: a byte-identical retry (same
+    /// signature, method, `path_and_query` and body) is admitted
+    /// ([`ReplayPolicy::IdenticalRetry`]); the same signature over anything else is refused.
+    pub fn verify_retry_with(
+        &self,
+        headers: &AuthHeaders<'_>,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+        now: i64,
+        secret_for: impl FnOnce(&str) -> Result<SecretString, DujiaoAuthError>,
+    ) -> Result<VerifiedCaller, DujiaoAuthError> {
+        let request = self.parse(headers, now)?;
+        let secret = secret_for(request.api_key())?;
+        let path = path_and_query.split('?').next().unwrap_or(path_and_query);
+        let digest = RequestDigest::of(method, path_and_query, body);
+        self.verify_under(
+            request,
+            &secret,
+            (method, path, body),
+            digest,
+            now,
+            ReplayPolicy::IdenticalRetry,
+        )
     }
 }
 

@@ -2,7 +2,8 @@
 //! tests.
 //!
 //! Contract: serves `/api/v1/upstream/{ping,categories,products,products/:id,orders,orders/:id,
-//! orders/:id/cancel}` with real signature verification (±60 s, replay refused), a catalog with
+//! orders/:id/cancel}` with real signature verification (±60 s; a signature seen again is
+//! refused unless it is a byte-identical retry, which these idempotent routes answer), a catalog with
 //! stock, a wallet per credential, idempotent `POST /orders` on `(credential,
 //! downstream_order_no)`, and the protocol's error bodies. Fulfilling an order sends a signed
 //! callback to its `callback_url`, retried on 30/60/120/300/300 s × `callback_delay_factor` with a

@@ -50,7 +50,8 @@ fn refused(err: DujiaoAuthError) -> Response {
     error(err.http_status(), err.error_code(), &err.to_string())
 }
 
-/// A request whose Dujiao-Next signature verified: the caller's API key and the body it signed.
+/// A request whose Dujiao-Next signature verified (a byte-identical retry of an earlier one
+/// included): the caller's API key and the body it signed.
 /// As an extractor it answers the protocol's refusal itself; it must come last (it takes the body).
 pub(crate) struct Signed {
     pub(crate) api_key: String,
@@ -75,16 +76,15 @@ impl FromRequest<Arc<SiteState>> for Signed {
                 Some(credential) => Ok(SecretString::from(credential.api_secret.clone())),
             }
         };
+        // Every provider route is idempotent (reads, ping, orders on downstream_order_no,
+        // cancel by id): a byte-identical retry inside the window is answered as the first.
+        let target = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path(), |target| target.as_str());
         let caller = site
             .verifier
-            .verify_with(
-                &auth,
-                parts.method.as_str(),
-                parts.uri.path(),
-                &body,
-                now,
-                lookup,
-            )
+            .verify_retry_with(&auth, parts.method.as_str(), target, &body, now, lookup)
             .map_err(refused)?;
         Ok(Self {
             api_key: caller.api_key,

@@ -5,7 +5,8 @@
 //! ingress dedupe (`sweeper.ingress_dedupe_days`), consumer dedupe
 //! (`sweeper.processed_events_days`, never shorter than a topic keeps its records), published
 //! outbox rows (`sweeper.outbox_published_days`) and the attempt logs of sub-orders that ended
-//! (`sweeper.finished_attempts_days`) — it deletes `sweeper.retention_batch` rows at a time, each
+//! (`sweeper.finished_attempts_days`) and Dujiao-Next replay-guard rows past their signature's
+//! window (no setting: an expired row can never match again) — it deletes `sweeper.retention_batch` rows at a time, each
 //! batch its own short statement, pausing `sweeper.retention_pause_ms` between batches, until a
 //! batch comes back short. Every purged row is counted in
 //! `switchyard_retention_purged_rows_total{table}`. Parked events and scheduled tasks need no
@@ -53,6 +54,7 @@ async fn purge_one(shared: &Shared, purge: Purge) -> Result<u64, switchyard_stor
         Purge::ProcessedEvents => sweeper.processed_events_days,
         Purge::PublishedOutbox => sweeper.outbox_published_days,
         Purge::FinishedAttempts => sweeper.finished_attempts_days,
+        Purge::DujiaoReplayGuard => 0,
     };
     // A century is "for ever" (and keeps the date arithmetic in range).
     let days = i64::try_from(days.min(36_500)).unwrap_or(36_500);

@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::support::{Hub, WAIT};
 
-/// 25 rows past every default retention and 5 young ones, per table.
+/// 25 rows past every default retention (replay-guard rows past their expiry) and 5 young ones,
+/// per table.
 const SEED: &str = "
 insert into ingress_dedupe (channel, dedupe_key, event_id, created_at)
     select 'test', 'old-' || n, gen_random_uuid(), now() - interval '8 days'
@@ -36,6 +37,12 @@ insert into event_outbox (event_id, topic, payload, published_at)
 insert into event_outbox (event_id, topic, payload, created_at, refused_at, refusal)
     select gen_random_uuid(), 'test', 'p', now() - interval '9 days', now() - interval '9 days', 'too large'
       from generate_series(1, 3) n;
+insert into dujiao_replay_guard (api_key, signature, request_digest, expires_at)
+    select 'test', sha256(('old-' || n)::bytea), sha256('r'::bytea), now() - interval '1 second'
+      from generate_series(1, 25) n;
+insert into dujiao_replay_guard (api_key, signature, request_digest, expires_at)
+    select 'test', sha256(('live-' || n)::bytea), sha256('r'::bytea), now() + interval '1 hour'
+      from generate_series(1, 5) n;
 ";
 
 async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
@@ -126,6 +133,7 @@ async fn old_rows_are_purged_and_counted_young_ones_stay() {
             && metrics.retention_purged("processed_events") == 25
             && metrics.retention_purged("event_outbox") == 25
             && metrics.retention_purged("procurement_attempts") == 3
+            && metrics.retention_purged("dujiao_replay_guard") == 25
     })
     .await;
     let pool = hub.pool();
@@ -147,6 +155,8 @@ async fn old_rows_are_purged_and_counted_young_ones_stay() {
     )
     .await;
     assert_eq!(outbox, 5 + 3, "young published rows and refused rows stay");
+    let replay = count(pool, "select count(*) from dujiao_replay_guard").await;
+    assert_eq!(replay, 5, "signatures still inside their window stay");
     let attempts = |id: Uuid| async move {
         sqlx::query_scalar::<_, i64>(
             "select count(*) from procurement_attempts where procurement_order_id = $1",

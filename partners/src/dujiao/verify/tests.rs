@@ -182,3 +182,29 @@ fn headers_are_read_case_insensitively() {
     let debug = format!("{headers:?}");
     assert!(!debug.contains("key-1"));
 }
+
+#[test]
+fn an_identical_retry_of_an_idempotent_call_passes_and_another_query_does_not() {
+    let verifier = DujiaoVerifier::default();
+    let (ts, sig) = signed(NOW);
+    let headers = AuthHeaders {
+        api_key: Some("key-1"),
+        timestamp: Some(&ts),
+        signature: Some(&sig),
+    };
+    let retry = |target: &str| {
+        verifier.verify_retry_with(&headers, "POST", target, BODY, NOW, |_| Ok(secret()))
+    };
+    assert!(retry(PATH).is_ok());
+    assert!(retry(PATH).is_ok(), "a byte-identical retry is admitted");
+    assert_eq!(
+        retry(&format!("{PATH}?page=2")).err(),
+        Some(DujiaoAuthError::InvalidSignature),
+        "the unsigned query differs: a replay"
+    );
+    assert_eq!(
+        check(&verifier, &ts, &sig, "POST", PATH, BODY).err(),
+        Some(DujiaoAuthError::InvalidSignature),
+        "the strict check refuses even the identical retry"
+    );
+}

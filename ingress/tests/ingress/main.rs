@@ -13,3 +13,4 @@ mod lifecycle;
 mod resilience;
 mod signing;
 mod upstream_disabled;
+mod vending_token;

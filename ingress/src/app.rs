@@ -84,6 +84,11 @@ impl Ingress {
             config,
             pool,
             publisher,
+            notify_tokens: switchyard_partners::vending::NotifyTokens::new(
+                secret_box
+                    .derive_key(switchyard_partners::vending::notify_token::PURPOSE)
+                    .bytes(),
+            ),
             secret_box,
             metrics,
         });

@@ -56,6 +56,22 @@ pub struct IngressConfig {
     /// the upstreams' answers (inside Dujiao-Next's 3–5 s deadline); past it the site gets the
     /// retryable `internal_error` and the cancel goes on in the background.
     pub cancel_timeout_ms: u64,
+    /// Vending dispense reports whose URL carries no token: `required` (default) refuses them;
+    /// `optional` queues them as before — only for the rollout of notify tokens, while orders
+    /// created by an older procurer (whose notify URL has no token) may still report. A token
+    /// that is present is verified either way.
+    pub vending_notify_tokens: TokenMode,
+}
+
+/// Whether a vending report must carry the token we issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenMode {
+    /// A report without a token is refused.
+    #[default]
+    Required,
+    /// A report without a token is queued (unverified, as before tokens existed).
+    Optional,
 }
 
 impl Default for IngressConfig {
@@ -78,6 +94,7 @@ impl Default for IngressConfig {
             daojia_window_secs: 600,
             site_name: "Switchyard".to_owned(),
             cancel_timeout_ms: 2_500,
+            vending_notify_tokens: TokenMode::Required,
         }
     }
 }

@@ -27,6 +27,6 @@ mod ttl_cache;
 mod vending;
 
 pub use app::{Ingress, IngressError};
-pub use config::IngressConfig;
+pub use config::{IngressConfig, TokenMode};
 pub use metrics::IngressMetrics;
 pub use publish::{Durability, DurablePublisher, PublishError};

@@ -6,6 +6,7 @@ use chrono::Utc;
 use sqlx::PgPool;
 use switchyard_connections::ConnectionRegistry;
 use switchyard_partners::dujiao::DujiaoVerifier;
+use switchyard_partners::vending::NotifyTokens;
 use switchyard_store::credentials::CredentialWithSecret;
 use switchyard_store::crypto::SecretBox;
 use switchyard_topics::{encode, CodecError, EncodedEvent, Event, EventMeta};
@@ -26,6 +27,8 @@ pub(crate) struct Shared {
     pub(crate) publisher: DurablePublisher,
     pub(crate) topic_prefix: String,
     pub(crate) secret_box: SecretBox,
+    /// Verifies the token of vending notify URLs (key derived from the secret key).
+    pub(crate) notify_tokens: NotifyTokens,
     pub(crate) dujiao: DujiaoVerifier,
     pub(crate) metrics: IngressMetrics,
     /// Partner connections, shared with the workers in one process.

@@ -4,11 +4,16 @@
 //! nonce, the ciphertext (with its tag) and the id of the key that sealed it; [`SecretBox::decrypt`]
 //! fails with [`CryptoError`] — never garbage — when the key id differs, the key is wrong or the
 //! data was tampered with. Neither the key nor any plaintext appears in `Debug` or errors.
+//! [`SecretBox::derive_key`] gives a separate 32-byte key per purpose (HMAC-SHA256 of the
+//! purpose under the configured key), e.g. for tokens we issue and verify; a derived key reveals
+//! nothing of the encryption key, and changes when it rotates.
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
+use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
 
 /// Length of an AES-GCM nonce in bytes.
 pub const NONCE_LEN: usize = 12;
@@ -55,6 +60,25 @@ impl std::fmt::Debug for SealedSecret {
 pub struct SecretBox {
     cipher: Aes256Gcm,
     key_id: String,
+    /// HMAC-SHA256 of the configured key under which purpose keys are derived.
+    derive: Hmac<Sha256>,
+}
+
+/// A key derived for one purpose; never printed.
+#[derive(Clone)]
+pub struct DerivedKey([u8; 32]);
+
+impl DerivedKey {
+    /// The key bytes.
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DerivedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DerivedKey([redacted])")
+    }
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -80,10 +104,21 @@ impl SecretBox {
             return Err(CryptoError::InvalidKey);
         }
         let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes));
+        let derive =
+            <Hmac<Sha256> as Mac>::new_from_slice(&bytes).map_err(|_| CryptoError::InvalidKey)?;
         Ok(Self {
             cipher,
             key_id: key_id.into(),
+            derive,
         })
+    }
+
+    /// The key for `purpose` (e.g. `"vending-notify-token/v1"`): HMAC-SHA256(key, purpose).
+    pub fn derive_key(&self, purpose: &str) -> DerivedKey {
+        let mut mac = self.derive.clone();
+        mac.update(b"switchyard derived key\0");
+        mac.update(purpose.as_bytes());
+        DerivedKey(mac.finalize().into_bytes().into())
     }
 
     /// Seals `plaintext` under a fresh random nonce.
@@ -127,6 +162,17 @@ mod tests {
 
     fn key(byte: u8) -> SecretString {
         SecretString::from(base64::engine::general_purpose::STANDARD.encode([byte; 32]))
+    }
+
+    #[test]
+    fn derived_keys_differ_per_purpose_and_per_key() {
+        let one = SecretBox::from_base64_key("k1", &key(7)).expect("valid key");
+        let other = SecretBox::from_base64_key("k1", &key(8)).expect("valid key");
+        let a = one.derive_key("a");
+        assert_eq!(a.bytes(), one.derive_key("a").bytes());
+        assert_ne!(a.bytes(), one.derive_key("b").bytes());
+        assert_ne!(a.bytes(), other.derive_key("a").bytes());
+        assert_eq!(format!("{a:?}"), "DerivedKey([redacted])");
     }
 
     #[test]

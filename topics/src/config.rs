@@ -42,6 +42,13 @@ pub struct KafkaConfig {
     pub session_timeout_ms: u64,
     /// How often the runner looks for parked events whose retry is due.
     pub retry_poll_interval_ms: u64,
+    /// Parked events claimed (and queued on their keys' lanes) at most at once per process;
+    /// while a claim comes back full, the next one follows as soon as half of it is done.
+    pub retry_batch: usize,
+    /// How long a claimed parked event stays invisible to other claims; a process that dies
+    /// holding claims delays those retries by this much. Keep above `drain_timeout_ms` and the
+    /// slowest handler.
+    pub retry_claim_lease_ms: u64,
     /// Optional SASL/PLAIN or SCRAM credentials.
     pub sasl: Option<SaslConfig>,
     /// Extra librdkafka properties applied to every client (e.g. `security.protocol`).
@@ -76,6 +83,8 @@ impl Default for KafkaConfig {
             drain_timeout_ms: 10_000,
             session_timeout_ms: 10_000,
             retry_poll_interval_ms: 200,
+            retry_batch: 256,
+            retry_claim_lease_ms: 60_000,
             sasl: None,
             extra: BTreeMap::new(),
         }
@@ -97,6 +106,11 @@ impl KafkaConfig {
     pub fn retry_delay(&self, retry: u32) -> Duration {
         let index = (retry.max(1) as usize - 1).min(self.retry_delays_ms.len().saturating_sub(1));
         Duration::from_millis(self.retry_delays_ms.get(index).copied().unwrap_or(1_000))
+    }
+
+    /// How long a claim on a parked event lasts.
+    pub(crate) fn retry_claim_lease(&self) -> Duration {
+        Duration::from_millis(self.retry_claim_lease_ms.max(1_000))
     }
 
     /// Base librdkafka configuration: brokers, credentials and extra properties.
@@ -132,6 +146,8 @@ impl fmt::Debug for KafkaConfig {
             .field("drain_timeout_ms", &self.drain_timeout_ms)
             .field("session_timeout_ms", &self.session_timeout_ms)
             .field("retry_poll_interval_ms", &self.retry_poll_interval_ms)
+            .field("retry_batch", &self.retry_batch)
+            .field("retry_claim_lease_ms", &self.retry_claim_lease_ms)
             .field("sasl", &self.sasl)
             // Values may be credentials (ssl.key.password, ...): show the names only.
             .field("extra", &self.extra.keys().collect::<Vec<_>>())

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use switchyard_partners::vending::NotifyTokens;
 
 pub use crate::expiry_sweeper::SweeperConfig;
 
@@ -167,12 +168,19 @@ impl WorkersConfig {
         )
     }
 
-    /// The notify URL given to vending platforms; the report does not name its machine, so the
-    /// URL does (the ingress reads `machine_no` from the query).
-    pub fn vending_notify_url(&self, machine_no: &str) -> String {
+    /// The notify URL given to a vending platform for sub-order `procurement_id`: the report
+    /// does not name its machine, and is unsigned, so the URL names machine and order and
+    /// carries the token the ingress verifies (`machine_no`, `ref`, `token`).
+    pub fn vending_notify_url(
+        &self,
+        tokens: &NotifyTokens,
+        machine_no: &str,
+        procurement_id: &str,
+    ) -> String {
         format!(
-            "{}/vending/notify?machine_no={machine_no}",
-            self.public_base_url.trim_end_matches('/')
+            "{}/vending/notify?{}",
+            self.public_base_url.trim_end_matches('/'),
+            tokens.notify_query(machine_no, procurement_id)
         )
     }
 

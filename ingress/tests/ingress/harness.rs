@@ -46,9 +46,13 @@ pub struct Site {
     pub secret: String,
 }
 
-/// The ingress configuration tests start from: loopback callbacks allowed.
+/// The ingress configuration tests start from: loopback callbacks allowed, and vending reports
+/// without a notify token accepted (the rollout setting; `vending_token.rs` tests `required`),
+/// so tests of other behaviour can post to `/vending/notify?machine_no=…` as the cheapest
+/// endpoint.
 pub fn test_config() -> IngressConfig {
     IngressConfig {
+        vending_notify_tokens: switchyard_ingress::TokenMode::Optional,
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         allow_private_callback_urls: true,
         spool_drain_interval_ms: 100,

@@ -16,3 +16,4 @@ mod resilience;
 mod signing;
 mod slow_clients;
 mod upstream_disabled;
+mod vending_token;

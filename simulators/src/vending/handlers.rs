@@ -252,14 +252,20 @@ pub(super) async fn dispense(
     inner.notifications.push(notify.clone());
     drop(inner);
     let client = platform.notifier.clone();
+    let recorder = Arc::clone(&platform);
     tokio::spawn(async move {
         // Unsigned and not retried: the merchant must confirm by querying the order.
-        let _ = client
+        let answered = client
             .post(&notify_url)
             .json(&notify)
             .timeout(Duration::from_secs(5))
             .send()
-            .await;
+            .await
+            .map_or(0, |response| response.status().as_u16());
+        recorder
+            .lock()
+            .notify_deliveries
+            .push((notify_url, answered));
     });
     let status = if jammed { "IS_FAILED" } else { "IS_SUCCESS" };
     let mut data = json!({"delivery_id": format!("d-{record_id}"),

@@ -106,6 +106,7 @@ pub(crate) struct Inner {
     pub(crate) machine_busy_until: HashMap<String, Instant>,
     pub(crate) jam_next: u32,
     pub(crate) notifications: Vec<DeliveryNotify>,
+    pub(crate) notify_deliveries: Vec<(String, u16)>,
 }
 
 pub(crate) struct Platform {
@@ -202,5 +203,11 @@ impl VendingSimulator {
     /// Dispense notifications sent so far.
     pub fn notifications(&self) -> Vec<DeliveryNotify> {
         self.platform.lock().notifications.clone()
+    }
+
+    /// Every notify delivered so far: the URL posted to (the order's `notify_url`, exactly as
+    /// the merchant gave it) and the HTTP status answered (0 when no answer came).
+    pub fn notify_deliveries(&self) -> Vec<(String, u16)> {
+        self.platform.lock().notify_deliveries.clone()
     }
 }

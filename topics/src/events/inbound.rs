@@ -65,6 +65,10 @@ pub struct VendingDispenseResult {
     pub error_message: Option<String>,
     /// Receipt time, epoch ms.
     pub received_at: i64,
+    /// Our procurement sub-order, from the verified token of the notify URL (absent for a
+    /// report accepted without a token).
+    #[serde(default)]
+    pub procurement_id: Option<String>,
 }
 
 impl Event for VendingDispenseResult {

@@ -1,5 +1,6 @@
 //! Runner metrics: handled, failed, retried and dead-lettered counters per consumer group and
-//! topic, and consumer lag per partition (from librdkafka statistics).
+//! topic, consumer lag per partition (from librdkafka statistics), and the retry schedule's
+//! batched statements per group.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -27,6 +28,16 @@ pub struct FailureLabels {
     pub kind: String,
 }
 
+/// Labels of the retry schedule's statements.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct ScheduleLabels {
+    /// Consumer group.
+    pub consumer_group: String,
+    /// `claim` (due heads claimed, counted when it claimed any) or `settle` (one transaction
+    /// writing the decisions on a batch of retried heads).
+    pub step: String,
+}
+
 /// Labels of the lag gauge.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct PartitionLabels {
@@ -46,6 +57,7 @@ pub struct RunnerMetrics {
     pub(crate) retried: Family<EventLabels, Counter>,
     pub(crate) dead_lettered: Family<EventLabels, Counter>,
     pub(crate) lag: Family<PartitionLabels, Gauge>,
+    pub(crate) schedule_batches: Family<ScheduleLabels, Counter>,
 }
 
 impl RunnerMetrics {
@@ -77,7 +89,21 @@ impl RunnerMetrics {
             "Messages between the consumer position and the partition end",
             metrics.lag.clone(),
         );
+        registry.register(
+            "switchyard_consumer_retry_batches",
+            "Statements on the retry schedule: claims of due parked events, settle transactions",
+            metrics.schedule_batches.clone(),
+        );
         metrics
+    }
+
+    /// The counter of one retry-schedule step of `group`.
+    pub(crate) fn schedule_step(&self, group: &str, step: &str) -> Counter {
+        let labels = ScheduleLabels {
+            consumer_group: group.to_owned(),
+            step: step.to_owned(),
+        };
+        self.schedule_batches.get_or_create(&labels).clone()
     }
 
     pub(crate) fn event(group: &str, topic: &str) -> EventLabels {

@@ -30,7 +30,11 @@
 //! behind it rather than handled. The head of each parked key is retried when its `due_at`
 //! passes (delays `retry_delays_ms`, last repeating); when it is handled or dead-lettered, the
 //! key's next parked event is promoted and runs immediately, and when none is left the key is
-//! unparked. Because parking happens in the same lane as handling, a key is never handled
+//! unparked. A backlog drains in batches: due heads of the owned partitions are claimed up to
+//! `retry_batch` per statement (`FOR UPDATE SKIP LOCKED`, each claim leased for
+//! `retry_claim_lease_ms`, so two replicas never run the same parked event), run concurrently
+//! within `max_in_flight` (one per key at a time), and their outcomes are written by group
+//! commit, one transaction for every decision ready at once. Because parking happens in the same lane as handling, a key is never handled
 //! concurrently, and a crash at any point leads to a redelivery, never a loss (parking is
 //! idempotent on the origin offset).
 //!
@@ -48,6 +52,7 @@ mod offsets;
 mod parking;
 mod record;
 mod replay;
+mod settle;
 mod span;
 mod work;
 
@@ -68,6 +73,7 @@ use crate::config::KafkaConfig;
 use crate::producer::{ProduceError, Producer};
 use consumer::{consumer_config, poll_loop, RunnerContext};
 use dispatch::Dispatcher;
+use settle::Settler;
 use work::Shared;
 
 /// Why a runner could not start or stopped abnormally; all need an operator or a restart.
@@ -119,15 +125,26 @@ impl<H: Handler> Runner<H> {
             .iter()
             .map(|topic| (Arc::clone(topic), metrics.for_topic(&group, topic)))
             .collect();
+        let group: Arc<str> = Arc::from(group);
+        let settler = Settler::new(
+            pool.clone(),
+            Arc::clone(&group),
+            config.retry_claim_lease(),
+            config.max_in_flight.max(1),
+            metrics.schedule_step(&group, "settle"),
+        );
+        let claims = metrics.schedule_step(&group, "claim");
         Ok(Self {
             shared: Arc::new(Shared {
                 handler,
                 worker: Arc::from(worker),
-                group: Arc::from(group),
+                group,
                 config: config.clone(),
                 pool,
                 producer,
                 counters,
+                settler,
+                claims,
             }),
             topics,
             metrics,

@@ -21,7 +21,8 @@ use uuid::Uuid;
 use super::dead_letter::{send_dead_letter, GiveUp};
 use super::handler::{Consumable, Delivery, Handler, HandlerError};
 use super::metrics::TopicCounters;
-use super::parking::{self, ParkedEvent, Record};
+use super::parking::{self, HeadDecision, ParkedEvent, Record};
+use super::settle::Settler;
 use crate::config::KafkaConfig;
 use crate::headers;
 use crate::producer::Producer;
@@ -37,6 +38,10 @@ pub(crate) struct Shared<H> {
     pub(crate) producer: Producer,
     /// Counters per subscribed topic, resolved once (a short list: no hashing per event).
     pub(crate) counters: Vec<(Arc<str>, TopicCounters)>,
+    /// Writes retried heads' decisions in batches.
+    pub(crate) settler: Settler,
+    /// Claims of due parked events that claimed any.
+    pub(crate) claims: prometheus_client::metrics::counter::Counter,
 }
 
 impl<H> Shared<H> {
@@ -165,24 +170,22 @@ async fn run_retry<H: Handler>(
 ) -> Outcome {
     let attempt = parked.attempt + 1;
     let result = invoke(shared, &parked.record, attempt).await;
-    let finished = match result {
-        Ok(()) => true,
+    let decision = match result {
+        Ok(()) => HeadDecision::Finish {
+            topic: Arc::clone(&parked.record.topic),
+            key: Arc::clone(&parked.record.key),
+        },
         Err(HandlerError::Transient(error)) if attempt < shared.config.max_attempts => {
             shared.count(&parked.record.topic, |c| &c.retried);
-            let delay = shared.config.retry_delay(attempt);
-            let rescheduled = durably(cancel, "reschedule retry", || {
-                parking::reschedule(&shared.pool, parked.id, attempt, delay, &error)
-            })
-            .await;
-            return Outcome {
-                done: rescheduled.is_some(),
-                parked: Some(true),
-                next: None,
-            };
+            HeadDecision::Reschedule {
+                attempt,
+                delay: shared.config.retry_delay(attempt),
+                error,
+            }
         }
         Err(error) => {
             let give_up = give_up_kind(&error);
-            dead_letter(
+            let sent = dead_letter(
                 shared,
                 &parked.record,
                 error.reason(),
@@ -190,17 +193,27 @@ async fn run_retry<H: Handler>(
                 attempt,
                 cancel,
             )
-            .await
+            .await;
+            if !sent {
+                return Outcome::default();
+            }
+            HeadDecision::Finish {
+                topic: Arc::clone(&parked.record.topic),
+                key: Arc::clone(&parked.record.key),
+            }
         }
     };
-    if !finished {
-        return Outcome::default();
-    }
-    let next = durably(cancel, "finish parked head", || {
-        parking::finish_head(&shared.pool, &shared.group, &parked)
+    let rescheduled = matches!(decision, HeadDecision::Reschedule { .. });
+    let next = durably(cancel, "settle parked head", || {
+        shared.settler.settle(parked.id, decision.clone())
     })
     .await;
     match next {
+        Some(_) if rescheduled => Outcome {
+            done: true,
+            parked: Some(true),
+            next: None,
+        },
         Some(next) => Outcome {
             done: true,
             parked: Some(next.is_some()),

@@ -236,6 +236,7 @@ async fn every_event_type_survives_a_trip_through_the_broker() {
             floor_status: "2".into(),
             error_message: Some("jammed".into()),
             received_at: 6,
+            procurement_id: Some("7f0c4a52-94c1-4a7e-9d0b-3f1f3f6b2a10".into()),
         },
     )
     .await;

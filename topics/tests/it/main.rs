@@ -7,6 +7,7 @@ mod common;
 mod consumer_processes;
 mod contract;
 mod outbox;
+mod parked_drain;
 mod runner_behaviour;
 mod schemas;
 mod trace_context;

@@ -6,6 +6,7 @@
 //! (a failed dispense is the merchant's to refund, never done automatically). While the reported
 //! record is not final yet, the order is queried again a few times, then the event is retried
 //! later. A sub-order already decided is left alone, so a redelivered report changes nothing.
+//! A report for an order that is not ours is a permanent failure: dead-lettered, never parked.
 
 use std::time::Duration;
 
@@ -116,11 +117,28 @@ pub async fn apply(
     Ok(())
 }
 
-/// The sub-order the platform's order id belongs to (the trade id ends with the machine number).
+/// The sub-order the report is for. With a verified token the report names it
+/// (`procurement_id`); it must be a vending sub-order on the report's machine whose stored
+/// platform order id is the report's. Without one (accepted during a token rollout), the
+/// platform's order id finds it (the trade id ends with the machine number). The procurer
+/// stores the platform's id before it dispenses, and nothing is reported before a dispense, so
+/// a report that matches no sub-order is not ours: a permanent failure (dead-lettered, never
+/// parked or retried).
 async fn find_sub_order(
     relayer: &Relayer,
     event: &VendingDispenseResult,
 ) -> Result<Uuid, StepError> {
+    let unknown = || StepError::invalid("dispense result for an unknown order: dropped");
+    if let Some(reference) = &event.procurement_id {
+        let id = Uuid::try_parse(reference).map_err(|_| unknown())?;
+        let sub = procurement::get(&relayer.pool, id)
+            .await?
+            .ok_or_else(unknown)?;
+        let matches = sub.fulfiller == Some(FulfillerKind::Vending)
+            && sub.idempotency_key.ends_with(&event.machine_no)
+            && sub.upstream_order_id.as_deref() == Some(event.vending_order_id.as_str());
+        return if matches { Ok(id) } else { Err(unknown()) };
+    }
     let candidates = procurement::by_upstream_order_id(
         &relayer.pool,
         FulfillerKind::Vending,
@@ -137,11 +155,7 @@ async fn find_sub_order(
         }
         best.get_or_insert(id);
     }
-    // The procurer stores the platform's id before dispensing; a report can still overtake that
-    // commit, so an unknown order is worth another look later.
-    best.ok_or_else(|| {
-        StepError::PartnerUnavailable("dispense result for an unrecorded order".to_owned())
-    })
+    best.ok_or_else(unknown)
 }
 
 fn failure_reason(

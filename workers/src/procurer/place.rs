@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use switchyard_connections::{ConnectionError, ConnectionRegistry};
+use switchyard_partners::vending::{notify_token, NotifyTokens};
 use switchyard_store::mappings::FulfillerKind;
 use switchyard_store::orders::{self, Order};
 use switchyard_store::procurement::{
@@ -36,6 +37,8 @@ pub struct Placer {
     config: WorkersConfig,
     connections: ConnectionRegistry,
     metrics: WorkerMetrics,
+    /// Issues the token of each vending notify URL.
+    notify_tokens: NotifyTokens,
 }
 
 impl Placer {
@@ -47,7 +50,12 @@ impl Placer {
             config: ctx.config.clone(),
             connections: ctx.connections.clone(),
             metrics,
+            notify_tokens: NotifyTokens::new(ctx.secrets.derive_key(notify_token::PURPOSE).bytes()),
         }
+    }
+
+    pub(crate) fn notify_tokens(&self) -> &NotifyTokens {
+        &self.notify_tokens
     }
 
     pub(crate) fn pool(&self) -> &PgPool {

@@ -51,7 +51,11 @@ pub async fn place(
         None => {
             let create = CreateOrder {
                 machine_no: machine.clone(),
-                notify_url: placer.config().vending_notify_url(machine.as_str()),
+                notify_url: placer.config().vending_notify_url(
+                    placer.notify_tokens(),
+                    machine.as_str(),
+                    &sub.id.to_string(),
+                ),
                 trade_id,
                 products,
             };

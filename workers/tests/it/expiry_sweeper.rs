@@ -211,7 +211,11 @@ async fn unpaid_sub_order(hub: &Hub, connection: i64, n: usize) -> (Uuid, String
     let platform_id = client
         .create_order(&CreateOrder {
             machine_no: MachineNo::parse(MACHINE).expect("test set-up"),
-            notify_url: hub.config.vending_notify_url(MACHINE),
+            notify_url: hub.config.vending_notify_url(
+                &hub.notify_tokens(),
+                MACHINE,
+                &sub.id.to_string(),
+            ),
             trade_id: TradeId::parse(&key).expect("test set-up"),
             products: vec![ProductLine {
                 product_id: "p1".into(),

@@ -8,7 +8,8 @@ use switchyard_simulators::vending::{VendingSimConfig, VendingSimulator};
 use switchyard_store::mappings::Fulfiller;
 use switchyard_store::orders::OrderStatus;
 use switchyard_store::procurement::ProcurementStatus;
-use switchyard_testkit::offsets::wait_until_consumed;
+use switchyard_testkit::eventually;
+use switchyard_testkit::offsets::{records_on, wait_until_consumed};
 use switchyard_topics::catalogue::names;
 use switchyard_workers::procurer::Procurer;
 use switchyard_workers::Worker;
@@ -52,6 +53,79 @@ async fn a_vending_order_is_delivered_after_the_platform_confirms_every_dispense
         2
     );
     assert_eq!(platform.stock("12345678", "p1"), Some(3));
+    // The platform posted each report to the notify_url the procurer gave it — machine, order
+    // and token — and the real ingress verified and took it.
+    let deliveries = eventually(WAIT, "both notifies answered", || {
+        let platform = platform.clone();
+        async move { Some(platform.notify_deliveries()).filter(|d| d.len() == 2) }
+    })
+    .await;
+    let expected =
+        hub.config
+            .vending_notify_url(&hub.notify_tokens(), "12345678", &sub.id.to_string());
+    for (url, status) in deliveries {
+        assert!(url.contains("&token="), "{url}");
+        assert_eq!(url, expected);
+        assert_eq!(status, 200, "{url}");
+    }
+    hub.stop().await;
+}
+
+/// Reports whose token is valid but whose order is not one of ours (no such sub-order, or
+/// another platform order than the one stored) are dead-lettered at once: never parked, never
+/// retried, nothing changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_for_an_unknown_order_is_dropped_for_good_not_parked() {
+    let hub = Hub::start().await;
+    let platform = VendingSimulator::new(VendingSimConfig::default());
+    let http = platform.spawn().await.unwrap();
+    let connection = hub.vending_connection(&http.base_url()).await;
+    let sku = hub.sku("SODA", 350, -1).await;
+    hub.map(sku, machine(connection, "p1")).await;
+    let order = hub.place_order(&[(sku, 1)]).await;
+    hub.wait_for(order, OrderStatus::Delivered, WAIT).await;
+    let sub = hub.subs(order).await.remove(0);
+
+    let http_client = reqwest::Client::new();
+    let report = |order_id: &str| {
+        serde_json::json!({"method": "device.delivery.response", "order_id": order_id,
+            "record_id": "1", "deliver_status": "1", "floor_status": "1"})
+    };
+    let tokens = hub.notify_tokens();
+    let unknown_sub = uuid::Uuid::new_v4().to_string();
+    let cases = [
+        (unknown_sub.as_str(), "60"),                     // no such sub-order
+        (&*sub.id.to_string(), "another-platform-order"), // ours, but not this platform order
+    ]
+    .map(|(reference, order_id)| (reference.to_owned(), order_id));
+    for (reference, order_id) in &cases {
+        let url = format!(
+            "{}/vending/notify?{}",
+            hub.config.public_base_url,
+            tokens.notify_query("12345678", reference)
+        );
+        let answer = http_client
+            .post(&url)
+            .json(&report(order_id))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "a verified claim is taken");
+    }
+    let dead_letters = format!("{}vending.dispense-results.dlq", hub.kafka.topic_prefix);
+    let brokers = hub.kafka.brokers.clone();
+    eventually(WAIT, "both reports dead-lettered", || {
+        let (brokers, topic) = (brokers.clone(), dead_letters.clone());
+        async move { (records_on(&brokers, &topic).unwrap_or_default() == 2).then_some(()) }
+    })
+    .await;
+    let parked: i64 = sqlx::query_scalar("SELECT count(*) FROM parked_events")
+        .fetch_one(hub.pool())
+        .await
+        .unwrap();
+    assert_eq!(parked, 0, "nothing parked for a retry");
+    assert_eq!(hub.status(order).await, OrderStatus::Delivered);
+    assert_eq!(platform.orders().len(), 1);
     hub.stop().await;
 }
 

@@ -110,6 +110,7 @@ impl<H: Handler> Dispatcher<H> {
         if let Some(retry_id) = retry_id {
             self.scheduled_retries.remove(&retry_id);
         }
+        let promoted = outcome.next.as_ref().map(|parked| parked.id);
         let mut next = outcome.next;
         let Some(lane) = self.lanes.get_mut(lane_id) else {
             return;
@@ -138,6 +139,10 @@ impl<H: Handler> Dispatcher<H> {
                 }
             }
             None => next = None,
+        }
+        if next.is_none() && !self.draining {
+            // Promoted and claimed for us, but the partition is going: due again for its next owner.
+            super::retries::release(&self.shared.pool, promoted.into_iter().collect());
         }
         if let Some(parked) = next {
             // The promoted event is older than anything fetched meanwhile: it goes first.

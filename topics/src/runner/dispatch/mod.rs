@@ -24,7 +24,7 @@
 //!   must be able to finish while the dispatcher waits for another. Handlers share the
 //!   dispatcher's core; CPU-heavy handlers should move that work to `spawn_blocking`.
 //!
-//! The hot path of one event is [`flow`]; the retry schedule is polled in [`retries`].
+//! The hot path of one event is [`flow`]; the retry schedule is claimed in [`retries`].
 
 mod flow;
 mod lanes;
@@ -72,6 +72,10 @@ pub(crate) struct Dispatcher<H> {
     max_in_flight: usize,
     buffered: usize,
     scheduled_retries: HashSet<i64>,
+    /// The last claim of due retries came back full: more are probably due.
+    more_due: bool,
+    /// A partition with parked keys was just assigned: claim its due retries now.
+    claim_now: bool,
     running: futures::stream::FuturesUnordered<
         std::pin::Pin<Box<dyn std::future::Future<Output = Finished> + Send>>,
     >,
@@ -97,6 +101,8 @@ impl<H: Handler> Dispatcher<H> {
             max_in_flight,
             buffered: 0,
             scheduled_retries: HashSet::new(),
+            more_due: false,
+            claim_now: false,
             running: futures::stream::FuturesUnordered::new(),
             pending_revoke: None,
             draining: false,
@@ -135,6 +141,11 @@ impl<H: Handler> Dispatcher<H> {
                 }
                 _ = store_tick.tick() => self.store_dirty_offsets(),
                 _ = retry_tick.tick() => self.schedule_due_retries().await,
+            }
+            if self.claim_now || self.claim_again() {
+                self.claim_now = false;
+                self.more_due = false;
+                retry_tick.reset_immediately();
             }
         }
         drop(records);
@@ -187,6 +198,7 @@ impl<H: Handler> Dispatcher<H> {
                     let Some(parked) = loaded else {
                         return;
                     };
+                    self.claim_now |= !parked.is_empty();
                     self.partitions
                         .insert(id, PartitionState::new(generation, parked));
                 }

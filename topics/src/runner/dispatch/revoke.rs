@@ -2,7 +2,8 @@
 //! offsets stay uncommitted, so the next owner handles it), running work is cancelled out of
 //! its bookkeeping retries and awaited, then the finished offsets are stored and the poll
 //! thread, blocked in the rebalance callback, is released to commit them. Shutdown drains every
-//! partition the same way, bounded by `drain_timeout_ms`.
+//! partition the same way, bounded by `drain_timeout_ms`. Claimed retries dropped either way are
+//! released (due again at once) rather than left to their lease.
 
 use std::time::Duration;
 
@@ -23,13 +24,20 @@ impl<H: Handler> Dispatcher<H> {
                 state.cancel.cancel();
             }
         }
-        self.drop_queued(|&(topic, partition, _)| revoked.contains(&(topic, partition)));
+        let dropped =
+            self.drop_queued(|&(topic, partition, _)| revoked.contains(&(topic, partition)));
+        super::retries::release(&self.shared.pool, dropped);
         self.pending_revoke = Some((revoked, ack));
         self.try_finish_revoke();
     }
 
     /// Drops queued (not running) work of matching lanes; their offsets stay uncommitted.
-    fn drop_queued(&mut self, matches: impl Fn(&(usize, i32, std::sync::Arc<str>)) -> bool) {
+    /// Returns the claimed retries dropped, for release.
+    fn drop_queued(
+        &mut self,
+        matches: impl Fn(&(usize, i32, std::sync::Arc<str>)) -> bool,
+    ) -> Vec<i64> {
+        let mut dropped = Vec::new();
         for lane_id in self.lanes.matching(matches) {
             let Some(lane) = self.lanes.get_mut(lane_id) else {
                 continue;
@@ -39,11 +47,13 @@ impl<H: Handler> Dispatcher<H> {
                     Work::Fresh(_) => self.buffered -= 1,
                     Work::Retry(parked) => {
                         self.scheduled_retries.remove(&parked.id);
+                        dropped.push(parked.id);
                     }
                 }
             }
             self.lanes.close_if_idle(lane_id);
         }
+        dropped
     }
 
     /// Completes a pending revocation once none of its partitions has running work.
@@ -75,14 +85,17 @@ impl<H: Handler> Dispatcher<H> {
     /// Shutdown: drop queued work, wait for running handlers (bounded), store offsets.
     pub(super) async fn drain(&mut self) {
         self.draining = true;
-        self.drop_queued(|_| true);
+        let mut dropped = self.drop_queued(|_| true);
         let deadline = tokio::time::Instant::now()
             + Duration::from_millis(self.shared.config.drain_timeout_ms);
         while self.in_flight > 0 {
             match tokio::time::timeout_at(deadline, futures::StreamExt::next(&mut self.running))
                 .await
             {
-                Ok(Some(finished)) => self.on_finished(finished),
+                Ok(Some(finished)) => {
+                    dropped.extend(finished.outcome.next.as_ref().map(|next| next.id));
+                    self.on_finished(finished);
+                }
                 Ok(None) => break,
                 Err(_) => {
                     tracing::warn!(running = self.in_flight, "drain timed out");
@@ -97,6 +110,14 @@ impl<H: Handler> Dispatcher<H> {
             .collect();
         for (id, next) in committable {
             self.store_offset(id, next);
+        }
+        // Claimed retries left unrun are due again at once for the next owner.
+        let released = crate::runner::parking::release(&self.shared.pool, &dropped);
+        if let Err(error) = tokio::time::timeout(Duration::from_secs(2), released)
+            .await
+            .unwrap_or(Ok(()))
+        {
+            tracing::debug!(%error, "releasing claimed retries");
         }
     }
 }

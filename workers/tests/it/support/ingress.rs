@@ -1,7 +1,7 @@
-//! A stand-in for the two ingress endpoints the procurement path needs (the real ingress is
-//! another crate): the Dujiao-Next callback receiver, verified with the connection's key over
-//! the literal path, and the vending notify receiver. Each produces the event the real ingress
-//! produces.
+//! The ingress endpoints the procurement path needs: a stand-in Dujiao-Next callback receiver,
+//! verified with the connection's key over the literal path (it produces the event the real
+//! ingress produces), and everything else — the vending notify, with its token check — served
+//! by the real ingress (`switchyard_ingress`, default configuration: tokens required).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,19 +11,19 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
+use prometheus_client::registry::Registry;
 use secrecy::SecretString;
 use serde_json::json;
 use sqlx::PgPool;
+use switchyard_connections::{ConnectionRegistry, RegistrySettings};
+use switchyard_ingress::{Ingress, IngressConfig};
 use switchyard_partners::dujiao::wire::CallbackBody;
 use switchyard_partners::dujiao::{
     AuthHeaders, DujiaoAuthError, DujiaoVerifier, CALLBACK_SIGNED_PATH,
 };
-use switchyard_partners::vending::wire::DeliveryNotify;
 use switchyard_store::connections;
 use switchyard_store::crypto::SecretBox;
-use switchyard_topics::events::{
-    UpstreamCallbackEvent, UpstreamCallbackReceived, VendingDispenseResult,
-};
+use switchyard_topics::events::{UpstreamCallbackEvent, UpstreamCallbackReceived};
 use switchyard_topics::{encode, EventMeta, KafkaConfig, Producer};
 use tokio::task::JoinHandle;
 
@@ -58,10 +58,11 @@ impl StandIn {
             producer,
             verifier: std::sync::Arc::new(DujiaoVerifier::default()),
         };
+        let real = Self::real_ingress(&shared);
         let router = Router::new()
             .route("/api/v1/upstream/callback", post(callback))
-            .route("/vending/notify", post(notify))
-            .with_state(shared);
+            .with_state(shared)
+            .fallback_service(real.router());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -70,6 +71,29 @@ impl StandIn {
             let _ = axum::serve(listener, router).await;
         });
         StandIn { addr, task }
+    }
+
+    /// The real ingress over the hub's database, broker and secret key.
+    fn real_ingress(shared: &Shared) -> Ingress {
+        let connections = ConnectionRegistry::new(
+            shared.pool.clone(),
+            shared.secrets.clone(),
+            RegistrySettings {
+                ttl: Duration::ZERO,
+                partner_timeout: Duration::from_secs(10),
+                allow_private_partner_urls: true,
+            },
+        );
+        Ingress::new(
+            IngressConfig::default(),
+            shared.pool.clone(),
+            shared.producer.clone(),
+            &shared.kafka,
+            shared.secrets.clone(),
+            connections,
+            &mut Registry::default(),
+        )
+        .expect("ingress")
     }
 
     pub fn base_url(&self) -> String {
@@ -137,40 +161,4 @@ async fn callback(
         Ok(_) => Json(json!({"ok": true, "message": "received"})),
         Err(_) => refuse("try again"),
     }
-}
-
-async fn notify(State(shared): State<Shared>, body: Bytes) -> &'static str {
-    let Ok(notify) = serde_json::from_slice::<DeliveryNotify>(&body) else {
-        return "bad";
-    };
-    let key: Option<(String,)> = sqlx::query_as(
-        "SELECT idempotency_key FROM procurement_orders WHERE fulfiller = 'vending' AND upstream_order_id = $1",
-    )
-    .bind(&notify.order_id)
-    .fetch_optional(&shared.pool)
-    .await
-    .expect("lookup");
-    let machine_no = key
-        .map(|(key,)| {
-            key.chars()
-                .rev()
-                .take(8)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect()
-        })
-        .unwrap_or_default();
-    let event = VendingDispenseResult {
-        machine_no,
-        vending_order_id: notify.order_id,
-        record_id: notify.record_id,
-        reported_delivered: notify.deliver_status == "1",
-        floor_status: notify.floor_status,
-        error_message: Some(notify.error_msg).filter(|m| !m.is_empty()),
-        received_at: chrono::Utc::now().timestamp_millis(),
-    };
-    let encoded = encode(&shared.kafka, &event, EventMeta::new()).expect("encode");
-    let _ = shared.producer.send(&encoded, Duration::from_secs(5)).await;
-    "ok"
 }

@@ -149,6 +149,12 @@ impl Hub {
         }
     }
 
+    /// The notify tokens the hub's procurer issues (same secret key as the ingress).
+    pub fn notify_tokens(&self) -> switchyard_partners::vending::NotifyTokens {
+        use switchyard_partners::vending::notify_token::PURPOSE;
+        switchyard_partners::vending::NotifyTokens::new(self.secrets.derive_key(PURPOSE).bytes())
+    }
+
     pub fn pool(&self) -> &PgPool {
         self.db.pool()
     }

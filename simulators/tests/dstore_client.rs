@@ -104,6 +104,7 @@ fn catalog() -> SyncProductRequest {
             },
             available: true,
         }],
+        sync_type: None,
     }
 }
 

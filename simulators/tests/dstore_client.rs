@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use switchyard_partners::dstore::wire::{
     paths, DstoreAmount, DstoreResult, NotifyOrderChangeRequest, ProductType, SyncProductItem,
-    SyncProductRequest, SyncStore,
+    SyncProductRequest, SyncStore, SyncType,
 };
 use switchyard_partners::dstore::{
     DstoreClient, DstoreConfig, DstoreError, DstorePrivateKey, DstorePublicKey, NotifyOrderStatus,
@@ -104,6 +104,7 @@ fn catalog() -> SyncProductRequest {
             },
             available: true,
         }],
+        sync_type: None,
     }
 }
 
@@ -120,6 +121,41 @@ async fn sync_product_is_verified_and_replaces_the_catalog() {
         sim.catalog("store-1"),
         Some(smaller),
         "a full sync replaces the catalog"
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_incremental_sync_upserts_and_a_repeated_request_id_is_applied_once() {
+    let (sim, handle) = start(pos_public()).await;
+    let client = client(&handle, dstore_public());
+    client.sync_product(&catalog()).await.unwrap();
+    let mut more = catalog();
+    more.request_id = "sync-2".into();
+    more.sync_type = Some(SyncType::Incremental);
+    more.products[0].pos_product_id = "mocha".into();
+    client.sync_product(&more).await.unwrap();
+    let mut changed = more.clone();
+    changed.products[0].available = false;
+    // The same requestId again (a lost answer): answered S, not applied.
+    client.sync_product(&changed).await.unwrap();
+    let synced = sim.catalog("store-1").unwrap();
+    let listed: Vec<(&str, bool)> = synced
+        .products
+        .iter()
+        .map(|p| (p.pos_product_id.as_str(), p.available))
+        .collect();
+    assert_eq!(listed, [("latte", true), ("mocha", true)]);
+    let applied: Vec<bool> = sim.sync_calls().iter().map(|c| c.applied).collect();
+    assert_eq!(applied, [true, true, false]);
+    let mut replace = catalog();
+    replace.request_id = "sync-3".into();
+    replace.sync_type = Some(SyncType::Full);
+    client.sync_product(&replace).await.unwrap();
+    assert_eq!(
+        sim.catalog("store-1").unwrap().products.len(),
+        1,
+        "FULL replaces"
     );
     handle.shutdown().await;
 }

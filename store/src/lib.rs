@@ -10,6 +10,7 @@
 mod atomic;
 pub mod callbacks;
 pub mod catalog;
+pub mod channel_catalog;
 pub mod channel_products;
 pub mod connections;
 pub mod credentials;

@@ -47,6 +47,9 @@ pub struct WorkersConfig {
     /// How often each Dujiao-Next upstream's whole catalog is pulled (also finds deleted
     /// products) and WDT stock is fully refreshed, scaled by `time_scale`.
     pub stock_full_sync_interval_secs: u64,
+    /// Products per D-Store `syncProduct` call (1 to 1000): a catalog push is sent in batches
+    /// of this many.
+    pub dstore_sync_batch: u32,
     /// Relaying callbacks to downstream Dujiao-Next sites.
     pub relay: RelayConfig,
     /// Vending dispense and query-back.
@@ -69,6 +72,7 @@ impl Default for WorkersConfig {
             status_sync_max_attempts: 300,
             stock_sync_interval_secs: 300,
             stock_full_sync_interval_secs: 86_400,
+            dstore_sync_batch: 100,
             relay: RelayConfig::default(),
             vending: VendingConfig::default(),
             sweeper: SweeperConfig::default(),
@@ -146,6 +150,9 @@ impl WorkersConfig {
         }
         if self.poll_interval_ms == 0 || self.poll_batch <= 0 {
             return invalid("poll_interval_ms / poll_batch", "must be positive");
+        }
+        if !(1..=1000).contains(&self.dstore_sync_batch) {
+            return invalid("dstore_sync_batch", "must be between 1 and 1000");
         }
         if self.status_sync_max_attempts == 0 {
             return invalid("status_sync_max_attempts", "must be at least 1");
@@ -261,6 +268,11 @@ mod tests {
             ..WorkersConfig::default()
         };
         assert_eq!(bad.validate().unwrap_err().key, "time_scale");
+        let no_batch = WorkersConfig {
+            dstore_sync_batch: 0,
+            ..WorkersConfig::default()
+        };
+        assert_eq!(no_batch.validate().unwrap_err().key, "dstore_sync_batch");
         let no_attempts = WorkersConfig {
             status_sync_max_attempts: 0,
             ..WorkersConfig::default()

@@ -24,6 +24,15 @@ pub struct RelayLabels {
     pub outcome: String,
 }
 
+/// Labels of D-Store `syncProduct` calls.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct CatalogPushLabels {
+    /// `full` or `incremental`.
+    pub sync_type: String,
+    /// `applied` (S), `refused` (F: skipped, recorded) or `retry` (U, 5xx, timeout: sent again).
+    pub outcome: String,
+}
+
 /// Labels of rows purged by retention.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct TableLabels {
@@ -44,6 +53,8 @@ pub struct WorkerMetrics {
     pub(crate) sweeper_stuck: Counter,
     pub(crate) sweeper_vending_expired: Counter,
     pub(crate) retention_purged: Family<TableLabels, Counter>,
+    pub(crate) catalog_pushes: Family<CatalogPushLabels, Counter>,
+    pub(crate) catalog_products: Counter,
 }
 
 impl WorkerMetrics {
@@ -84,7 +95,32 @@ impl WorkerMetrics {
             "Rows purged past their retention, by table",
             metrics.retention_purged.clone(),
         );
+        registry.register(
+            "switchyard_dstore_catalog_pushes",
+            "D-Store syncProduct calls by sync type and outcome (applied, refused, retry)",
+            metrics.catalog_pushes.clone(),
+        );
+        registry.register(
+            "switchyard_dstore_catalog_products",
+            "Products D-Store accepted in syncProduct calls",
+            metrics.catalog_products.clone(),
+        );
         metrics
+    }
+
+    /// D-Store `syncProduct` calls so far with this sync type and outcome (tests read it).
+    pub fn catalog_pushes(&self, sync_type: &str, outcome: &str) -> u64 {
+        self.catalog_pushes
+            .get_or_create(&CatalogPushLabels {
+                sync_type: sync_type.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .get()
+    }
+
+    /// Products D-Store accepted so far (tests and benches read it).
+    pub fn catalog_products(&self) -> u64 {
+        self.catalog_products.get()
     }
 
     /// Sub-orders the sweeper alerted on as stuck, so far (tests read it).
@@ -110,6 +146,15 @@ impl WorkerMetrics {
         self.attempts
             .get_or_create(&AttemptLabels {
                 fulfiller: fulfiller.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    pub(crate) fn catalog_push(&self, sync_type: &str, outcome: &str) {
+        self.catalog_pushes
+            .get_or_create(&CatalogPushLabels {
+                sync_type: sync_type.to_owned(),
                 outcome: outcome.to_owned(),
             })
             .inc();

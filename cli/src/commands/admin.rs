@@ -224,11 +224,12 @@ pub enum AdminCommand {
     /// Channel product mappings: a D-Store `posProductId` or 58 `goodsId` → our SKU.
     #[command(subcommand)]
     ChannelProducts(ChannelProductCommand),
-    /// Sync a connection's upstream catalog and stock now (makes its stock-sync task due).
+    /// Sync a connection now: pull an upstream's catalog and stock, or push a D-Store store's
+    /// catalog (makes its stock-sync task due).
     Sync {
         /// Connection id.
         connection: i64,
-        /// Pass through the whole catalog (also finds products deleted upstream).
+        /// The whole catalog (also finds products deleted upstream; a D-Store full replace).
         #[arg(long)]
         full: bool,
     },

@@ -7,7 +7,8 @@
 //! - `GET /admin/v1/skus/{id}` — one SKU's view (404 `not_found`).
 //! - `POST /admin/v1/connections/{id}/sync?full=true` — `202 {connection_id, job, full}`: the
 //!   connection's stock-sync task is due now (the stock-syncer runs it on its next tick; with
-//!   `full`, a pass through the whole catalog); 404 unknown connection, 400 `invalid` for a kind
+//!   `full`, a pass through the whole catalog — for a D-Store connection, a push of the whole
+//!   catalog that replaces the store's); 404 unknown connection, 400 `invalid` for a kind
 //!   that has no stock sync.
 
 use axum::extract::rejection::QueryRejection;

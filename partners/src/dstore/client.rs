@@ -60,7 +60,8 @@ impl DstoreClient {
         &self.config
     }
 
-    /// `syncProduct`: replaces the store's catalog at D-Store.
+    /// `syncProduct`: replaces the store's catalog at D-Store (or, with `syncType: INCREMENTAL`,
+    /// upserts the listed products); idempotent by `requestId`.
     pub async fn sync_product(
         &self,
         request: &SyncProductRequest,

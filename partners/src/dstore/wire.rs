@@ -298,7 +298,20 @@ fn available_by_default() -> bool {
     true
 }
 
-/// POS → D-Store `syncProduct` request; a full sync replaces the store's catalog.
+/// How a `syncProduct` call applies. D-Store's protocol defines only the full replace; the
+/// incremental form is our extension, sent as the optional `syncType` field (absent = `FULL`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SyncType {
+    /// The listed products become the store's whole catalog.
+    #[default]
+    Full,
+    /// The listed products are added or replaced; the others stay as they are.
+    Incremental,
+}
+
+/// POS → D-Store `syncProduct` request; a full sync replaces the store's catalog, an
+/// incremental one (`syncType: INCREMENTAL`) upserts the listed products.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncProductRequest {
@@ -310,6 +323,16 @@ pub struct SyncProductRequest {
     pub store: SyncStore,
     /// The catalog.
     pub products: Vec<SyncProductItem>,
+    /// Full replace or upsert; absent means full (the protocol's only form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_type: Option<SyncType>,
+}
+
+impl SyncProductRequest {
+    /// The sync type the call asks for (`FULL` when absent).
+    pub fn sync_type(&self) -> SyncType {
+        self.sync_type.unwrap_or_default()
+    }
 }
 
 /// D-Store answer to `syncProduct`.

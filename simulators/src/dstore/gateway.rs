@@ -1,4 +1,9 @@
 //! The D-Store gateway side: `syncProduct` and `notifyOrderChange`, verified, recorded, signed.
+//!
+//! `syncProduct` honours our `syncType` extension: `FULL` (or absent) replaces the store's
+//! catalog, `INCREMENTAL` upserts the listed products by `posProductId`. Both calls are idempotent
+//! by `requestId`: a repeat of an applied request is answered as the first time and not applied
+//! again (a request answered `U` or `F` was not applied, so its retry is).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,7 +17,7 @@ use axum::Router;
 use serde::Serialize;
 use switchyard_partners::dstore::wire::{
     paths, DstoreResult, NotifyOrderChangeAnswer, NotifyOrderChangeRequest, SyncProductAnswer,
-    SyncProductRequest,
+    SyncProductRequest, SyncType,
 };
 use switchyard_partners::dstore::{
     sign_message, verify_message, DstorePrivateKey, DstorePublicKey, MessageKind,
@@ -31,9 +36,26 @@ pub struct DstoreSimulatorConfig {
     pub pos_public_key: DstorePublicKey,
 }
 
+/// One verified `syncProduct` call, as it arrived (repeats and scripted refusals included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncCall {
+    /// Its `requestId`.
+    pub request_id: String,
+    /// The store.
+    pub pos_store_id: String,
+    /// Full or incremental.
+    pub sync_type: SyncType,
+    /// Products listed.
+    pub products: usize,
+    /// Whether this call changed the catalog (false for a repeat or a scripted answer).
+    pub applied: bool,
+}
+
 #[derive(Default)]
 struct Recorded {
     catalogs: HashMap<String, SyncProductRequest>,
+    synced_ids: HashSet<String>,
+    sync_calls: Vec<SyncCall>,
     notifications: Vec<NotifyOrderChangeRequest>,
     notified_ids: HashSet<String>,
     scripted: VecDeque<DstoreResult>,
@@ -108,9 +130,15 @@ impl DstoreSimulator {
         self.recorded().scripted.extend(answers);
     }
 
-    /// The catalog last synced for a store.
+    /// A store's catalog: the last request that synced it, its `products` being the whole
+    /// catalog after every full replace and incremental upsert so far (in first-listed order).
     pub fn catalog(&self, pos_store_id: &str) -> Option<SyncProductRequest> {
         self.recorded().catalogs.get(pos_store_id).cloned()
+    }
+
+    /// Every verified `syncProduct` call, in arrival order.
+    pub fn sync_calls(&self) -> Vec<SyncCall> {
+        self.recorded().sync_calls.clone()
     }
 
     /// Accepted notifications, one per `requestId`, in arrival order.
@@ -158,8 +186,15 @@ impl DstoreSimulator {
         (StatusCode::OK, headers, body).into_response()
     }
 
-    /// Verifies a POS call; on failure returns the `F` result to answer with.
+    /// Verifies a POS call and takes the next scripted answer; on failure returns the result
+    /// to answer with.
     fn check(&self, path: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), DstoreResult> {
+        self.verify(path, headers, body)?;
+        self.recorded().scripted.pop_front().map_or(Ok(()), Err)
+    }
+
+    /// Verifies a POS call's signature; on failure returns the `F` result to answer with.
+    fn verify(&self, path: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), DstoreResult> {
         let config = &self.shared.config;
         let verified = verify_message(
             &config.pos_public_key,
@@ -172,9 +207,8 @@ impl DstoreSimulator {
         );
         match verified {
             Ok(sender) => {
-                let mut recorded = self.recorded();
-                recorded.request_times.push(sender.time);
-                recorded.scripted.pop_front().map_or(Ok(()), Err)
+                self.recorded().request_times.push(sender.time);
+                Ok(())
             }
             Err(err) => {
                 self.recorded().rejected.push(err.result_code().to_string());
@@ -190,19 +224,66 @@ async fn sync_product(
     body: Bytes,
 ) -> Response {
     let path = paths::SYNC_PRODUCT;
-    let result = match sim.check(path, &headers, &body) {
-        Err(result) => result,
-        Ok(()) => match serde_json::from_slice::<SyncProductRequest>(&body) {
-            Ok(request) => {
-                // A full sync replaces the store's catalog.
-                let store = request.store.pos_store_id.clone();
-                sim.recorded().catalogs.insert(store, request);
-                DstoreResult::success()
-            }
-            Err(_) => DstoreResult::failed("PARAM_ILLEGAL", "body is not a syncProduct request"),
-        },
+    if let Err(result) = sim.verify(path, &headers, &body) {
+        return sim.signed_answer(path, &SyncProductAnswer { result });
+    }
+    let Ok(request) = serde_json::from_slice::<SyncProductRequest>(&body) else {
+        let result = DstoreResult::failed("PARAM_ILLEGAL", "body is not a syncProduct request");
+        return sim.signed_answer(path, &SyncProductAnswer { result });
     };
+    let mut recorded = sim.recorded();
+    let scripted = recorded.scripted.pop_front();
+    let repeat = recorded.synced_ids.contains(&request.request_id);
+    let applied = scripted.is_none() && !repeat;
+    recorded.sync_calls.push(SyncCall {
+        request_id: request.request_id.clone(),
+        pos_store_id: request.store.pos_store_id.clone(),
+        sync_type: request.sync_type(),
+        products: request.products.len(),
+        applied,
+    });
+    if let Some(result) = scripted {
+        drop(recorded);
+        return sim.signed_answer(path, &SyncProductAnswer { result });
+    }
+    if applied {
+        recorded.synced_ids.insert(request.request_id.clone());
+        apply_sync(&mut recorded.catalogs, request);
+    }
+    drop(recorded);
+    let result = DstoreResult::success();
     sim.signed_answer(path, &SyncProductAnswer { result })
+}
+
+/// A full sync replaces the store's catalog; an incremental one upserts its products.
+fn apply_sync(catalogs: &mut HashMap<String, SyncProductRequest>, request: SyncProductRequest) {
+    let store = request.store.pos_store_id.clone();
+    let previous = match (request.sync_type(), catalogs.remove(&store)) {
+        (SyncType::Incremental, Some(previous)) => previous.products,
+        _ => Vec::new(),
+    };
+    let mut products = previous;
+    let mut at: HashMap<String, usize> = products
+        .iter()
+        .enumerate()
+        .map(|(n, known)| (known.pos_product_id.clone(), n))
+        .collect();
+    for item in &request.products {
+        match at.get(&item.pos_product_id) {
+            Some(&n) => products[n] = item.clone(),
+            None => {
+                at.insert(item.pos_product_id.clone(), products.len());
+                products.push(item.clone());
+            }
+        }
+    }
+    catalogs.insert(
+        store,
+        SyncProductRequest {
+            products,
+            ..request
+        },
+    );
 }
 
 async fn notify_order_change(

@@ -3,7 +3,8 @@
 //! * As a **gateway** ([`DstoreSimulator::router`]): serves `syncProduct` and `notifyOrderChange`,
 //!   verifies the POS's RSA256 signature (bad ones get `F` / `INVALID_SIGNATURE`, or the code
 //!   [`DstoreAuthError::result_code`] names), records what it accepted (catalog per store,
-//!   notifications deduplicated by `requestId`) and signs every answer with the D-Store key.
+//!   notifications deduplicated by `requestId`, `syncProduct` applied once per `requestId`, full
+//!   or incremental by our `syncType` extension) and signs every answer with the D-Store key.
 //!   Scripted answers ([`DstoreSimulator::script_answers`]) let a test force `U` or `F`.
 //! * As a **caller** ([`DstoreSimulator::create_order`] and friends): signs `createOrder`,
 //!   `inquireOrderDetail` and `pushOrderChange` with the D-Store key, sends them to a POS, verifies
@@ -17,4 +18,4 @@ mod caller;
 mod gateway;
 
 pub use caller::DstoreCallError;
-pub use gateway::{DstoreSimulator, DstoreSimulatorConfig};
+pub use gateway::{DstoreSimulator, DstoreSimulatorConfig, SyncCall};

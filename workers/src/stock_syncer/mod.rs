@@ -4,7 +4,8 @@
 //! Consumes no topic; everything runs on the shared scheduler, so any number of replicas never
 //! pull one connection twice at a time:
 //! - [`plan`]: every replica, every few ticks, creates the missing per-connection tasks (an
-//!   active Dujiao-Next or WDT connection with product mappings). Operators make a task due now with `POST /admin/v1/connections/{id}/sync`.
+//!   active Dujiao-Next or WDT connection with product mappings, an active D-Store connection
+//!   with `settings.pos_account_id` and `settings.pos_store_id`). Operators make a task due now with `POST /admin/v1/connections/{id}/sync`.
 //! - [`dujiao`] (`dujiao-catalog`, one task per upstream): `GET /products` page by page (50 a
 //!   page) with `updated_after` every `workers.stock_sync_interval_secs`, and the whole catalog
 //!   every `workers.stock_full_sync_interval_secs`; a full sync checks each mapped product it did
@@ -14,12 +15,19 @@
 //! - [`wdt`] (`wdt-stock`, one task per WDT connection with mappings):
 //!   `wdt.api.goods.stock.change.query` → apply → `.ack` (only after our commit), and
 //!   `wdt.stock.query` for a full refresh every full-sync interval.
+//! - [`dstore`] (`dstore-catalog`, one task per active D-Store connection whose settings name
+//!   its store): `syncProduct` of the connection's channel products — the whole catalog every
+//!   full-sync interval (the first call `FULL`, the rest of the batches `INCREMENTAL`), and every
+//!   sync interval only what changed since the previous pass (`INCREMENTAL`), in batches of
+//!   `workers.dstore_sync_batch`, each call's request kept in the cursor so a retry resends it
+//!   with the same `requestId`.
 //! - [`journal`]: the stock-change journal becomes `stock.changed` events (keyed by SKU id)
 //!   through the outbox, one publisher at a time.
 //!
 //! Calls go through the connection's client (its rate limit); a failing run is retried by the
 //! scheduler with backoff from the cursor it committed last.
 
+mod dstore;
 mod dujiao;
 mod dujiao_page;
 mod journal;
@@ -55,6 +63,9 @@ struct Shared {
     interval: Duration,
     full_interval: Duration,
     tick: Duration,
+    /// Products per D-Store `syncProduct` call.
+    dstore_batch: u32,
+    metrics: WorkerMetrics,
     /// Wakes the journal publisher after a commit that journalled changes.
     journal_wakeup: Notify,
 }
@@ -71,7 +82,7 @@ impl Worker for StockSyncer {
         "pulls upstream catalogs and stock (Dujiao products, WDT stock), announces stock.changed and pushes our catalog to D-Store (syncProduct)";
     type Handler = NoInput;
 
-    fn build(ctx: &WorkerContext, _metrics: &WorkerMetrics) -> Result<Self, WorkerError> {
+    fn build(ctx: &WorkerContext, metrics: &WorkerMetrics) -> Result<Self, WorkerError> {
         Ok(Self {
             shared: Arc::new(Shared {
                 pool: ctx.pool.clone(),
@@ -80,6 +91,8 @@ impl Worker for StockSyncer {
                 interval: ctx.config.stock_sync_interval(),
                 full_interval: ctx.config.stock_full_sync_interval(),
                 tick: std::time::Duration::from_millis(ctx.config.poll_interval_ms),
+                dstore_batch: ctx.config.dstore_sync_batch,
+                metrics: metrics.clone(),
                 journal_wakeup: Notify::new(),
             }),
         })
@@ -96,6 +109,7 @@ impl Worker for StockSyncer {
             Job::Polled(Arc::new(journal::Publish(Arc::clone(shared)))),
             Job::Tasks(Arc::new(dujiao::CatalogPull(Arc::clone(shared)))),
             Job::Tasks(Arc::new(wdt::StockPull(Arc::clone(shared)))),
+            Job::Tasks(Arc::new(dstore::CatalogPush(Arc::clone(shared)))),
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 mod cancel;
 mod connections;
+mod dstore_catalog;
 mod expiry_sweeper;
 mod fallback_poll;
 mod kit;

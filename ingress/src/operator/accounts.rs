@@ -1,6 +1,5 @@
 //! Operator: downstream accounts, their Dujiao-Next API credentials, and wallets.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,8 +11,9 @@ use switchyard_store::credentials::{self, ApiCredential};
 use switchyard_store::wallets::{self, WalletMove};
 use switchyard_store::{users, Currency};
 
-use super::{bad_body, problem, store_problem};
+use super::{problem, store_problem};
 use crate::state::AppState;
+use switchyard_runtime::operator::Body;
 
 /// `POST /admin/v1/users` body.
 #[derive(Deserialize)]
@@ -25,12 +25,8 @@ pub(crate) struct NewUser {
 
 pub(crate) async fn create_user(
     State(state): State<AppState>,
-    body: Result<Json<NewUser>, JsonRejection>,
+    Body(new): Body<NewUser>,
 ) -> Response {
-    let Json(new) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     let Ok(currency) = Currency::parse(&new.currency) else {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -70,12 +66,8 @@ pub(crate) struct Application {
 /// Issues a credential (pending_review) and shows its secret this once.
 pub(crate) async fn apply_credential(
     State(state): State<AppState>,
-    body: Result<Json<Application>, JsonRejection>,
+    Body(application): Body<Application>,
 ) -> Response {
-    let Json(application) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     match credentials::apply(&state.pool, &state.secret_box, application.user_id).await {
         Ok(issued) => {
             // A key remembered as unknown must not stay refused now that it exists.
@@ -172,12 +164,8 @@ pub(crate) struct Credit {
 pub(crate) async fn credit_wallet(
     State(state): State<AppState>,
     Path(user_id): Path<i64>,
-    body: Result<Json<Credit>, JsonRejection>,
+    Body(credit): Body<Credit>,
 ) -> Response {
-    let Json(credit) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     if credit.amount_minor <= 0 || credit.idempotency_key.trim().is_empty() {
         return problem(
             StatusCode::BAD_REQUEST,

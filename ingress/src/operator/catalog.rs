@@ -1,6 +1,5 @@
 //! Operator: categories, products, SKUs and stock served by the Dujiao-Next provider API.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,8 +11,9 @@ use switchyard_store::catalog::{
 };
 use switchyard_store::{stock, Currency};
 
-use super::{bad_body, problem, store_problem};
+use super::{problem, store_problem};
 use crate::state::AppState;
+use switchyard_runtime::operator::Body;
 
 fn empty_object() -> Value {
     json!({})
@@ -36,12 +36,8 @@ pub(crate) struct CategoryBody {
 
 pub(crate) async fn create_category(
     State(state): State<AppState>,
-    body: Result<Json<CategoryBody>, JsonRejection>,
+    Body(body): Body<CategoryBody>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     let new = NewCategory {
         parent_id: body.parent_id,
         slug: body.slug,
@@ -105,12 +101,8 @@ fn product_json(product: &Product) -> Value {
 
 pub(crate) async fn create_product(
     State(state): State<AppState>,
-    body: Result<Json<ProductBody>, JsonRejection>,
+    Body(body): Body<ProductBody>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     let new = NewProduct {
         category_id: body.category_id,
         slug: body.slug,
@@ -151,12 +143,8 @@ pub(crate) struct Active {
 pub(crate) async fn set_product_active(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    body: Result<Json<Active>, JsonRejection>,
+    Body(body): Body<Active>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     match catalog::set_product_active(&state.pool, id, body.active).await {
         Ok(()) => Json(json!({ "id": id, "is_active": body.active })).into_response(),
         Err(error) => store_problem(&error),
@@ -185,12 +173,8 @@ fn unlimited() -> i32 {
 
 pub(crate) async fn create_sku(
     State(state): State<AppState>,
-    body: Result<Json<SkuBody>, JsonRejection>,
+    Body(body): Body<SkuBody>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     let Ok(currency) = Currency::parse(&body.currency) else {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -223,12 +207,8 @@ pub(crate) struct Stock {
 pub(crate) async fn set_stock(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    body: Result<Json<Stock>, JsonRejection>,
+    Body(body): Body<Stock>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     match stock::set_quantity(&state.pool, id, body.quantity).await {
         Ok(sku) => Json(sku_json(&sku)).into_response(),
         Err(error) => store_problem(&error),

@@ -6,8 +6,7 @@
 //! id) is `409 duplicate`. The ingress reads the mappings on every order (one query per order),
 //! so a change applies to the next order at once.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::StatusCode;
@@ -18,8 +17,9 @@ use switchyard_store::channel_products::{
 };
 use switchyard_store::orders::Channel;
 
-use super::{bad_body, bad_query, problem, store_problem};
+use super::{problem, store_problem};
 use crate::state::AppState;
+use switchyard_runtime::operator::{Body, Filters};
 
 fn mapping_json(mapping: &ChannelProduct) -> Value {
     json!({
@@ -44,12 +44,8 @@ pub(crate) struct MappingBody {
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    body: Result<Json<MappingBody>, JsonRejection>,
+    Body(body): Body<MappingBody>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     if channel_products::connection_kind(body.channel).is_none() {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -90,12 +86,8 @@ pub(crate) struct ListQuery {
 
 pub(crate) async fn list(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    Filters(query): Filters<ListQuery>,
 ) -> Response {
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(error) => return bad_query(&error),
-    };
     let filter = ChannelProductFilter {
         channel: query.channel,
         connection_id: query.connection_id,

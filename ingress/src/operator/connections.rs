@@ -12,7 +12,6 @@
 //! waiting for it due at once. `POST /admin/v1/connections/{id}/test` makes one cheap
 //! authenticated call to the partner, whatever the connection's status.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -27,8 +26,9 @@ use switchyard_store::{procurement, spool};
 
 use switchyard_connections::ConnectionError;
 
-use super::{bad_body, problem, store_problem};
+use super::{problem, store_problem};
 use crate::state::AppState;
+use switchyard_runtime::operator::Body;
 
 fn connection_json(connection: &PartnerConnection) -> Value {
     json!({
@@ -84,12 +84,8 @@ pub(crate) struct ConnectionBody {
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    body: Result<Json<ConnectionBody>, JsonRejection>,
+    Body(body): Body<ConnectionBody>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     let mut new = NewConnection::new(body.kind, body.name, body.base_url);
     new.status = body.status.unwrap_or(new.status);
     new.rate_limit_per_minute = body
@@ -120,12 +116,8 @@ pub(crate) struct StatusBody {
 pub(crate) async fn set_status(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    body: Result<Json<StatusBody>, JsonRejection>,
+    Body(body): Body<StatusBody>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     match connections::set_status(&state.pool, id, body.status).await {
         Ok(connection) => {
             state.connections.invalidate(id);
@@ -151,12 +143,8 @@ pub(crate) struct SecretBody {
 pub(crate) async fn set_secret(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    body: Result<Json<SecretBody>, JsonRejection>,
+    Body(body): Body<SecretBody>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     match connections::set_secret(&state.pool, &state.secret_box, id, &body.secret).await {
         Ok(()) => {
             state.connections.invalidate(id);

@@ -8,8 +8,7 @@
 //! pass the answer's `next_after_id` as `after_id` for the next page (`null` on the last).
 //! The procurer resolves mappings per order, so a change applies to the next order.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::StatusCode;
@@ -21,8 +20,9 @@ use switchyard_store::mappings::{Fulfiller, FulfillerKind, ProductMapping};
 
 use super::mapping_import::references::Misfit;
 use super::mapping_import::{json_rows, load_references, row};
-use super::{bad_body, bad_query, problem, store_problem};
+use super::{problem, store_problem};
 use crate::state::AppState;
+use switchyard_runtime::operator::{Body, Filters};
 
 /// A mapping as the API shows it: the import's fields plus the upstream cache.
 pub(crate) fn mapping_json(mapping: &ProductMapping) -> Value {
@@ -62,12 +62,8 @@ pub(crate) fn mapping_json(mapping: &ProductMapping) -> Value {
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    body: Result<Json<Map<String, Value>>, JsonRejection>,
+    Body(body): Body<Map<String, Value>>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     let spec = match json_rows::row(1, &body).and_then(|raw| row::spec(&raw)) {
         Ok(spec) => spec,
         Err(reason) => return problem(StatusCode::BAD_REQUEST, "invalid", &reason),
@@ -119,12 +115,8 @@ pub(crate) struct ListQuery {
 
 pub(crate) async fn list(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    Filters(query): Filters<ListQuery>,
 ) -> Response {
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(error) => return bad_query(&error),
-    };
     let filter = MappingFilter {
         connection_id: query.connection_id,
         fulfiller: query.fulfiller,
@@ -157,12 +149,8 @@ pub(crate) struct Active {
 pub(crate) async fn set_active(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    body: Result<Json<Active>, JsonRejection>,
+    Body(body): Body<Active>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(error) => return bad_body(&error),
-    };
     match mapping_list::set_active(&state.pool, id, body.active).await {
         Ok(mapping) => Json(mapping_json(&mapping)).into_response(),
         Err(error) => store_problem(&error),

@@ -117,13 +117,3 @@ pub(crate) fn store_problem(error: &StoreError) -> Response {
     };
     problem(status, code, &message)
 }
-
-/// A JSON body that did not parse.
-pub(crate) fn bad_body(error: &axum::extract::rejection::JsonRejection) -> Response {
-    problem(StatusCode::BAD_REQUEST, "bad_request", &error.body_text())
-}
-
-/// 400 for a query string that does not parse into the route's filters.
-pub(crate) fn bad_query(error: &axum::extract::rejection::QueryRejection) -> Response {
-    problem(StatusCode::BAD_REQUEST, "bad_request", &error.body_text())
-}

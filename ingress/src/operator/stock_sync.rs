@@ -11,8 +11,7 @@
 //!   catalog that replaces the store's); 404 unknown connection, 400 `invalid` for a kind
 //!   that has no stock sync.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::StatusCode;
@@ -20,8 +19,9 @@ use serde::Deserialize;
 use serde_json::json;
 use switchyard_store::{sku_views, stock_sync_tasks};
 
-use super::{bad_query, problem, store_problem};
+use super::{problem, store_problem};
 use crate::state::AppState;
+use switchyard_runtime::operator::Filters;
 
 /// `GET /admin/v1/products` filters.
 #[derive(Deserialize)]
@@ -36,12 +36,8 @@ pub(crate) struct ListQuery {
 
 pub(crate) async fn list_products(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    Filters(query): Filters<ListQuery>,
 ) -> Response {
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(error) => return bad_query(&error),
-    };
     if let Some(kind) = query.fulfillment_type.as_deref() {
         if kind != "upstream" && kind != "local" {
             let message = "fulfillment_type is upstream or local";
@@ -80,12 +76,8 @@ pub(crate) struct SyncQuery {
 pub(crate) async fn sync_now(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    query: Result<Query<SyncQuery>, QueryRejection>,
+    Filters(query): Filters<SyncQuery>,
 ) -> Response {
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(error) => return bad_query(&error),
-    };
     match stock_sync_tasks::request_sync(&state.pool, id, query.full).await {
         Ok(job) => {
             tracing::info!(connection_id = id, %job, full = query.full, "operator asked for a stock sync now");

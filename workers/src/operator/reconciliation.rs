@@ -12,8 +12,8 @@
 //! - `POST /admin/v1/reconciliation/discrepancies/{id}/resolve` `{note, resolved_by?}` —
 //!   `{discrepancy}`; `409 invalid_transition` when it is already resolved.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
-use switchyard_runtime::operator::problem;
+use switchyard_runtime::operator::{problem, Body, Filters};
 use switchyard_store::reconciliation::{
     self, DiscrepancyFilter, MismatchKind, NewRun, RequestedBy, RunFilter, RunStatus, RunType,
 };
@@ -53,14 +53,7 @@ struct StartBody {
     run_type: RunType,
 }
 
-async fn start(
-    State(pool): State<PgPool>,
-    body: Result<Json<StartBody>, JsonRejection>,
-) -> Response {
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(rejection) => return bad_request(&rejection.body_text()),
-    };
+async fn start(State(pool): State<PgPool>, Body(body): Body<StartBody>) -> Response {
     if body.period_end <= body.period_start {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -92,14 +85,7 @@ struct RunsQuery {
     limit: Option<i64>,
 }
 
-async fn runs(
-    State(pool): State<PgPool>,
-    query: Result<Query<RunsQuery>, QueryRejection>,
-) -> Response {
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(rejection) => return bad_request(&rejection.body_text()),
-    };
+async fn runs(State(pool): State<PgPool>, Filters(query): Filters<RunsQuery>) -> Response {
     let filter = RunFilter {
         connection_id: query.connection_id,
         status: query.status,
@@ -133,12 +119,8 @@ struct DiscrepanciesQuery {
 
 async fn discrepancies(
     State(pool): State<PgPool>,
-    query: Result<Query<DiscrepanciesQuery>, QueryRejection>,
+    Filters(query): Filters<DiscrepanciesQuery>,
 ) -> Response {
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(rejection) => return bad_request(&rejection.body_text()),
-    };
     let filter = DiscrepancyFilter {
         run_id: query.run_id,
         kind: query.kind,
@@ -161,14 +143,10 @@ struct ResolveBody {
 async fn resolve(
     State(pool): State<PgPool>,
     id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<ResolveBody>, JsonRejection>,
+    Body(body): Body<ResolveBody>,
 ) -> Response {
     let Ok(Path(id)) = id else {
         return bad_request("the id must be a number");
-    };
-    let Json(body) = match body {
-        Ok(body) => body,
-        Err(rejection) => return bad_request(&rejection.body_text()),
     };
     if body.note.trim().is_empty() {
         return problem(StatusCode::BAD_REQUEST, "invalid", "a note is required");

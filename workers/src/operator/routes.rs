@@ -1,7 +1,7 @@
 //! The axum routes of the procurement operator API (see the module header of `operator`).
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
 use switchyard_connections::RegistrySettings;
-use switchyard_runtime::operator::problem;
+use switchyard_runtime::operator::{problem, Filters};
 use switchyard_store::crypto::SecretBox;
 use switchyard_store::notifications as channel_notifications;
 use switchyard_store::procurement::{ProcurementFilter, ProcurementStatus};
@@ -92,14 +92,7 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
-async fn list(
-    State(state): State<OperatorState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
-) -> Response {
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(rejection) => return bad_request(&rejection.body_text()),
-    };
+async fn list(State(state): State<OperatorState>, Filters(query): Filters<ListQuery>) -> Response {
     let status = match query
         .status
         .as_deref()
